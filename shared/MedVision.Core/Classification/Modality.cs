@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+
+namespace MedVision.Core.Classification;
+
+[JsonConverter(typeof(JsonStringEnumConverter<Modality>))]
+public enum Modality
+{
+    [JsonStringEnumMemberName("xray")] XRay,
+    [JsonStringEnumMemberName("mri")] Mri,
+    [JsonStringEnumMemberName("ct")] Ct,
+    [JsonStringEnumMemberName("ultrasound")] Ultrasound,
+}
+
+public static class Modalities
+{
+    public static IReadOnlyList<Modality> All { get; } = [Modality.XRay, Modality.Mri, Modality.Ct, Modality.Ultrasound];
+
+    /// <summary>The wire name used in JSON, endpoint names and reports.</summary>
+    public static string WireName(this Modality modality) => modality switch
+    {
+        Modality.XRay => "xray",
+        Modality.Mri => "mri",
+        Modality.Ct => "ct",
+        Modality.Ultrasound => "ultrasound",
+        _ => throw new ArgumentOutOfRangeException(nameof(modality)),
+    };
+
+    public static bool TryParse(string? value, out Modality modality)
+    {
+        foreach (var m in All)
+        {
+            if (string.Equals(m.WireName(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                modality = m;
+                return true;
+            }
+        }
+
+        modality = default;
+        return false;
+    }
+
+    /// <summary>Human-readable name for reports.</summary>
+    public static string DisplayName(this Modality modality) => modality switch
+    {
+        Modality.XRay => "X-ray",
+        Modality.Mri => "MRI",
+        Modality.Ct => "CT",
+        Modality.Ultrasound => "Ultrasound",
+        _ => throw new ArgumentOutOfRangeException(nameof(modality)),
+    };
+}
+
+/// <summary>Result of the modality classification stage (spec: ModalityClassification).</summary>
+public sealed record ModalityClassification
+{
+    /// <summary>Below this confidence an image is routed to manual review instead of analysis.</summary>
+    public const double ManualReviewThreshold = 0.85;
+
+    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
+    [JsonPropertyName("modality")] public required Modality Modality { get; init; }
+    [JsonPropertyName("confidence")] public required double Confidence { get; init; }
+    [JsonPropertyName("requires_manual_review")] public required bool RequiresManualReview { get; init; }
+    [JsonPropertyName("classification_timestamp")] public required DateTimeOffset ClassificationTimestamp { get; init; }
+    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
+    /// <summary>"dicom_header" when the DICOM Modality tag decided, "model" otherwise.</summary>
+    [JsonPropertyName("source")] public string Source { get; init; } = "model";
+    [JsonPropertyName("scores")] public IReadOnlyDictionary<string, double>? Scores { get; init; }
+
+    public static bool NeedsReview(double confidence) => confidence < ManualReviewThreshold;
+}

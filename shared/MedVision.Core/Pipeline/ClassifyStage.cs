@@ -1,0 +1,60 @@
+using MedVision.Core.Classification;
+using MedVision.Core.Images;
+using MedVision.Core.Json;
+using MedVision.Core.Ports;
+
+namespace MedVision.Core.Pipeline;
+
+/// <summary>Spec component 2: determine the modality; below 0.85 confidence the image goes to manual review.</summary>
+public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoint, PipelineOptions options, StageTracker tracker)
+{
+    public async Task<ModalityClassification> RunAsync(StageRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await tracker.BeginAsync(request.ImageId, PipelineStage.Classify, ct);
+        var png = await loader.LoadPreprocessedPngAsync(record, ct);
+        var response = await InferenceClient.InvokeJsonAsync(
+            endpoint, options.Endpoints.Classifier, png, MedVisionJsonContext.Default.ClassifierResponse, ct);
+
+        var classification = Interpret(request.ImageId, response, tracker.Time.GetUtcNow());
+        await tracker.CompleteAsync(
+            request.ImageId,
+            PipelineStage.Classify,
+            r => r with { Modality = classification.Modality, Classification = classification },
+            $"modality={classification.Modality.WireName()} confidence={classification.Confidence:0.00}" +
+            (classification.RequiresManualReview ? " (manual review)" : string.Empty),
+            ct);
+        return classification;
+    }
+
+    /// <summary>Turns the classifier's scores into a decision; rejects answers outside the contract.</summary>
+    public static ModalityClassification Interpret(string imageId, Inference.ClassifierResponse response, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var scores = new Dictionary<string, double>();
+        foreach (var modality in Modalities.All)
+        {
+            if (!response.Scores.TryGetValue(modality.WireName(), out var score) || double.IsNaN(score) || score < 0 || score > 1)
+            {
+                throw new ModelOutputInvalidException(
+                    $"The classifier's scores must give every modality (xray, mri, ct, ultrasound) a value in [0, 1]; '{modality.WireName()}' is missing or out of range.");
+            }
+
+            scores[modality.WireName()] = score;
+        }
+
+        var best = Modalities.All.MaxBy(m => scores[m.WireName()]);
+        var confidence = Math.Round(scores[best.WireName()], 4);
+        return new ModalityClassification
+        {
+            ImageId = imageId,
+            Modality = best,
+            Confidence = confidence,
+            RequiresManualReview = ModalityClassification.NeedsReview(confidence),
+            ClassificationTimestamp = now,
+            ModelVersion = response.ModelVersion,
+            Source = "model",
+            Scores = scores,
+        };
+    }
+}

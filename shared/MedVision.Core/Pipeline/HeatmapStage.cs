@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json;
+using MedVision.Core.Analysis;
+using MedVision.Core.Images;
+using MedVision.Core.Json;
+using MedVision.Core.Ports;
+using MedVision.Imaging;
+
+namespace MedVision.Core.Pipeline;
+
+/// <summary>
+/// Spec component 6: overlay, thumbnail and side-by-side images of the findings. The state machine catches
+/// this stage's failures and carries on without visualization (graceful degradation).
+/// </summary>
+public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, StageTracker tracker)
+{
+    public async Task<HeatmapResult> RunAsync(StageRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await tracker.BeginAsync(request.ImageId, PipelineStage.Heatmap, ct);
+        var analysis = await AnalysisStore.LoadAsync(objects, request.ImageId, ct);
+        var source = (await loader.LoadRasterAsync(record, ct)).ToRgb8();
+
+        var findings = analysis.Abnormalities
+            .Select(a => new HeatmapFinding(
+                new Box(a.BoundingBox.X, a.BoundingBox.Y, a.BoundingBox.Width, a.BoundingBox.Height),
+                a.Confidence,
+                a.Type.ToString().ToUpperInvariant()))
+            .ToList();
+        var watermark = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{analysis.ModelVersion} {analysis.AnalysisTimestamp:yyyy-MM-dd HH:mm}Z");
+        var overlay = HeatmapRenderer.RenderOverlay(source, findings, new HeatmapOptions(Watermark: watermark));
+
+        var result = new HeatmapResult
+        {
+            ImageId = request.ImageId,
+            HeatmapKey = ObjectKeys.Heatmap(request.ImageId),
+            ThumbnailKey = ObjectKeys.HeatmapThumbnail(request.ImageId),
+            SideBySideKey = ObjectKeys.HeatmapSideBySide(request.ImageId),
+            Regions = findings.Count,
+        };
+        await objects.PutAsync(result.HeatmapKey, PngEncoder.Encode(overlay), "image/png", ct);
+        await objects.PutAsync(result.ThumbnailKey, PngEncoder.Encode(HeatmapRenderer.Thumbnail(overlay, PipelineOptions.ThumbnailMaxSide)), "image/png", ct);
+        await objects.PutAsync(result.SideBySideKey, PngEncoder.Encode(HeatmapRenderer.SideBySide(source, overlay)), "image/png", ct);
+
+        await tracker.CompleteAsync(
+            request.ImageId, PipelineStage.Heatmap, r => r with { HeatmapKey = result.HeatmapKey },
+            $"{findings.Count} region(s) highlighted", ct);
+        return result;
+    }
+}
+
+internal static class AnalysisStore
+{
+    public static async Task<AnalysisResult> LoadAsync(IObjectStore objects, string imageId, CancellationToken ct)
+    {
+        var stored = await objects.GetAsync(ObjectKeys.Analysis(imageId), ct)
+            ?? throw new NotFoundException("analysis.missing", $"Image {imageId} has no analysis result yet.");
+        return JsonSerializer.Deserialize(stored.Content, MedVisionJsonContext.Default.AnalysisResult)
+            ?? throw new NotFoundException("analysis.missing", $"Image {imageId} has an empty analysis result.");
+    }
+}

@@ -1,0 +1,50 @@
+namespace MedVision.Core.Pipeline;
+
+/// <summary>Id generation is injected so tests are deterministic.</summary>
+public interface IIdGenerator
+{
+    string NewId();
+}
+
+/// <summary>UUIDv7: time-ordered, so ids sort by creation and index well.</summary>
+public sealed class UuidV7IdGenerator(TimeProvider timeProvider) : IIdGenerator
+{
+    public string NewId() => Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString();
+}
+
+/// <summary>Limits and settings of the pipeline; every limit is a named constant.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>Spec: max 50 MB per image.</summary>
+    public const long MaxUploadBytes = 50L * 1024 * 1024;
+
+    public const int ThumbnailMaxSide = 256;
+
+    public Inference.ModelEndpoints Endpoints { get; init; } = new();
+
+    /// <summary>Base URL used for fullUrl in exported FHIR bundles.</summary>
+    public string FhirBaseUrl { get; init; } = "http://127.0.0.1:8080/fhir";
+
+    /// <summary>Version string of the pipeline itself, watermarked on heatmaps.</summary>
+    public string PipelineVersion { get; init; } = "medvision-0.1.0";
+}
+
+/// <summary>The object key layout (spec: S3 bucket structure).</summary>
+public static class ObjectKeys
+{
+    public static string Raw(string imageId, string extension) => $"raw/{imageId}.{extension}";
+
+    public static string Preprocessed(string imageId) => $"preprocessed/{imageId}.png";
+
+    public static string Analysis(string imageId) => $"analysis/{imageId}.json";
+
+    public static string Heatmap(string imageId) => $"heatmaps/{imageId}/overlay.png";
+
+    public static string HeatmapThumbnail(string imageId) => $"heatmaps/{imageId}/thumbnail.png";
+
+    public static string HeatmapSideBySide(string imageId) => $"heatmaps/{imageId}/side-by-side.png";
+
+    public static string ReportJson(string reportId) => $"reports/{reportId}/report.json";
+
+    public static string FhirBundle(string reportId) => $"reports/{reportId}/fhir-bundle.json";
+}

@@ -1,0 +1,66 @@
+using MedVision.Core.Images;
+using MedVision.Core.Ports;
+using MedVision.Imaging;
+
+namespace MedVision.Core.Pipeline;
+
+/// <summary>Fetches an image's original bytes from wherever the upload put them, and decodes them.</summary>
+public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
+{
+    public async Task<byte[]> LoadOriginalAsync(ImageRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = record.StorageType == StorageType.S3
+            ? (await objects.GetAsync(record.StorageLocation, ct))?.Content
+            : await archive.GetAsync(record.StorageLocation, ct);
+        return bytes ?? throw new NotFoundException(
+            "image.original_missing", $"The original upload of image {record.ImageId} is missing from {record.StorageType} storage.");
+    }
+
+    public async Task<Raster> LoadRasterAsync(ImageRecord record, CancellationToken ct)
+    {
+        var bytes = await LoadOriginalAsync(record, ct);
+        return Decode(bytes, record.ImageId);
+    }
+
+    public static Raster Decode(byte[] bytes, string imageId)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var format = ImageFormatDetector.Detect(bytes);
+        try
+        {
+            return format switch
+            {
+                ImageFormat.Png => PngDecoder.Decode(bytes),
+                ImageFormat.Jpeg => throw new UnsupportedImageException(
+                    "image.jpeg_unsupported", $"Image {imageId} is JPEG; this build decodes PNG only (JPEG decoding is not implemented yet)."),
+                ImageFormat.Dicom => throw new UnsupportedImageException(
+                    "image.dicom_unsupported", $"Image {imageId} is DICOM; this build decodes PNG only (DICOM pixel decoding is not implemented yet)."),
+                _ => throw new InvalidImageException("image.unsupported_format", $"Image {imageId} is not DICOM, PNG or JPEG."),
+            };
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new InvalidImageException(ex.Code, $"Image {imageId} could not be decoded: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// The model input: 8-bit grayscale at the original resolution, cached under preprocessed/ so later
+    /// stages and retries do not decode again. Same resolution keeps model boxes in image coordinates.
+    /// </summary>
+    public async Task<byte[]> LoadPreprocessedPngAsync(ImageRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var key = ObjectKeys.Preprocessed(record.ImageId);
+        if (await objects.GetAsync(key, ct) is { } cached)
+        {
+            return cached.Content;
+        }
+
+        var raster = await LoadRasterAsync(record, ct);
+        var png = PngEncoder.Encode(raster.ToGray8(), new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest));
+        await objects.PutAsync(key, png, "image/png", ct);
+        return png;
+    }
+}

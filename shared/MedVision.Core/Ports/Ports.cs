@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using MedVision.Core.Images;
+
+namespace MedVision.Core.Ports;
+
+/// <summary>Blob storage with S3's key layout (raw/, preprocessed/, heatmaps/, reports/, analysis/).</summary>
+public interface IObjectStore
+{
+    Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns null when the key does not exist.</summary>
+    Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>A URL a client can fetch the object from (presigned in AWS, file:// or local host locally).</summary>
+    string UrlFor(string key);
+}
+
+public sealed record StoredObject(string Key, byte[] Content, string ContentType);
+
+/// <summary>DICOM archive (HealthImaging). Stores Part 10 files and hands back an image set id.</summary>
+public interface IImageArchive
+{
+    Task<ArchivedImageSet> StoreAsync(string imageId, ReadOnlyMemory<byte> part10, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns null when the image set does not exist.</summary>
+    Task<byte[]?> GetAsync(string imageSetId, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string imageSetId, CancellationToken cancellationToken = default);
+}
+
+public sealed record ArchivedImageSet(string DatastoreId, string ImageSetId);
+
+/// <summary>FHIR R4 store (HealthLake). Resources are JSON objects with resourceType and id.</summary>
+public interface IFhirStore
+{
+    /// <summary>Create or replace (FHIR update semantics) and return the new version id.</summary>
+    Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default);
+
+    Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Search by exact match on simple top-level parameters, e.g. subject=Patient/123.</summary>
+    Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Image tracking records and the audit trail (DynamoDB).</summary>
+public interface IRecordStore
+{
+    /// <summary>Creates the record; throws <see cref="ConflictException"/> if the id exists.</summary>
+    Task CreateAsync(ImageRecord record, CancellationToken cancellationToken = default);
+
+    Task<ImageRecord?> GetAsync(string imageId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Read-modify-write with optimistic concurrency: <paramref name="update"/> may run more than once.
+    /// Throws <see cref="NotFoundException"/> when the record does not exist.
+    /// </summary>
+    Task<ImageRecord> UpdateAsync(string imageId, Func<ImageRecord, ImageRecord> update, CancellationToken cancellationToken = default);
+
+    /// <summary>A user's images, newest first (the user_id-timestamp GSI).</summary>
+    Task<RecordPage> QueryByUserAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string imageId, CancellationToken cancellationToken = default);
+
+    Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string resourceId, CancellationToken cancellationToken = default);
+}
+
+public sealed record RecordPage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
+
+/// <summary>A model endpoint (SageMaker InvokeEndpoint).</summary>
+public interface IInferenceEndpoint
+{
+    /// <summary>Throws <see cref="ModelUnavailableException"/> when the endpoint cannot answer.</summary>
+    Task<InferenceResponse> InvokeAsync(string endpointName, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+}
+
+public sealed record InferenceResponse(string ContentType, byte[] Body);
+
+/// <summary>Starts pipeline executions (Step Functions StartExecution).</summary>
+public interface IWorkflow
+{
+    /// <summary>
+    /// Starts an execution named <paramref name="executionName"/>. Starting the same name with the same
+    /// input again is a no-op that returns the same execution id, so uploads can be retried safely.
+    /// </summary>
+    Task<string> StartAsync(string executionName, string inputJson, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Pipeline notifications (EventBridge PutEvents).</summary>
+public interface IEventPublisher
+{
+    Task PublishAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,274 @@
+using FsCheck;
+using FsCheck.Fluent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedVision.Core.Analysis;
+using MedVision.Core.Classification;
+using MedVision.Core.Images;
+using MedVision.Core.Inference;
+using MedVision.Core.Json;
+using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
+using MedVision.Core.Reports;
+using MedVision.Imaging;
+using MedVision.Testing;
+
+namespace MedVision.Core.Tests;
+
+public class PipelineStageTests
+{
+    private readonly InMemoryObjectStore objects = new();
+    private readonly InMemoryArchive archive = new();
+    private readonly InMemoryFhirStore fhir = new();
+    private readonly InMemoryRecordStore records = new();
+    private readonly RecordingWorkflow workflow = new();
+    private readonly RecordingEvents events = new();
+    private readonly ManualClock clock = new();
+    private readonly SequentialIds ids = new();
+    private readonly ScriptedEndpoint endpoint;
+    private readonly PipelineStages stages;
+    private readonly UploadService uploads;
+
+    public PipelineStageTests()
+    {
+        endpoint = new ScriptedEndpoint(Answer);
+        stages = new PipelineStages(objects, archive, fhir, records, endpoint, events, clock, ids, new PipelineOptions());
+        uploads = new UploadService(objects, archive, records, workflow, events, clock, ids);
+    }
+
+    /// <summary>Classifier: xray 0.9; detectors: one lesion whose model version names the endpoint.</summary>
+    private static InferenceResponse Answer(string endpointName, byte[] png)
+    {
+        var image = PngDecoder.Decode(png);
+        object body = endpointName == "medvision-modality-classifier"
+            ? new ClassifierResponse { ModelVersion = "cls-1", Scores = new Dictionary<string, double> { ["xray"] = 0.9, ["mri"] = 0.05, ["ct"] = 0.03, ["ultrasound"] = 0.02 } }
+            : new DetectorResponse
+            {
+                ModelVersion = endpointName,
+                ImageWidth = image.Width,
+                ImageHeight = image.Height,
+                Detections =
+                [
+                    new DetectorFinding { Type = AbnormalityType.Lesion, Confidence = 0.91, Severity = Severity.High, BoundingBox = new BoundingBox(4, 4, 8, 8) },
+                    new DetectorFinding { Type = AbnormalityType.Other, Confidence = 0.3, Severity = Severity.Low, BoundingBox = new BoundingBox(1, 1, 2, 2) },
+                ],
+            };
+        var json = body is ClassifierResponse c
+            ? JsonSerializer.SerializeToUtf8Bytes(c, MedVisionJsonContext.Default.ClassifierResponse)
+            : JsonSerializer.SerializeToUtf8Bytes((DetectorResponse)body, MedVisionJsonContext.Default.DetectorResponse);
+        return new InferenceResponse("application/json", json);
+    }
+
+    private static byte[] SamplePng(int width = 24, int height = 20)
+    {
+        var raster = new Raster(width, height, ColorModel.Gray, 8);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                raster.SetSample(x, y, 0, (x * 9 + y * 5) % 256);
+            }
+        }
+
+        return PngEncoder.Encode(raster);
+    }
+
+    private async Task<string> UploadAsync(byte[]? png = null, string? patient = null) =>
+        (await uploads.UploadAsync(new UploadCommand { UserId = "u1", Content = png ?? SamplePng(), FileName = "a.png", PatientId = patient })).ImageId;
+
+    [Fact]
+    public async Task UploadAsync_WhenPngIsValid_ShouldStoreRecordAuditAndStartTheExecutionNamedAfterTheImage()
+    {
+        var png = SamplePng();
+        var id = await UploadAsync(png);
+
+        var record = await records.GetAsync(id);
+        Assert.NotNull(record);
+        Assert.Equal(ImageStatus.Uploaded, record.Status);
+        Assert.Equal(FileFormat.Png, record.FileFormat);
+        Assert.Equal(png, objects.Objects[record.StorageLocation].Content); // Property 3: stored bytes are the uploaded bytes
+        Assert.True(workflow.Started.ContainsKey(id));
+        Assert.Contains(records.Audit, a => a.ResourceId == id && a.Action == "image.upload");
+    }
+
+    // Feature: medvision-ai-platform, Property 1: accept a file iff it is DICOM, PNG or JPEG (by magic number).
+    [Fact]
+    public void Validate_WhenBytesAreRandom_ShouldAcceptOnlyRecognisedMagicNumbers()
+    {
+        FsCheck.Fluent.Prop.ForAll<byte[]>(bytes =>
+        {
+            var detected = ImageFormatDetector.Detect(bytes);
+            try
+            {
+                UploadService.Validate(bytes);
+                Assert.True(detected is ImageFormat.Jpeg or ImageFormat.Dicom, $"accepted {detected}");
+            }
+            catch (InvalidImageException ex)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+                Assert.True(detected is ImageFormat.Unknown or ImageFormat.Png);
+            }
+        }).QuickCheckThrowOnFailure();
+        Assert.Equal(FileFormat.Png, UploadService.Validate(SamplePng()));
+    }
+
+    [Fact]
+    public async Task UploadAsync_WhenFileIsOverFiftyMegabytes_ShouldRejectWithPayloadTooLargeBeforeStoringAnything()
+    {
+        var big = new byte[PipelineOptions.MaxUploadBytes + 1];
+        SamplePng().CopyTo(big, 0);
+        var ex = await Assert.ThrowsAsync<PayloadTooLargeException>(() => uploads.UploadAsync(new UploadCommand { UserId = "u", Content = big }));
+        Assert.Equal(413, ex.HttpStatus);
+        Assert.Empty(objects.Objects);
+        Assert.Empty(records.Records);
+    }
+
+    [Theory]
+    [InlineData("%PDF-1.7 not an image", "image.unsupported_format")]
+    [InlineData("", "image.empty")]
+    public async Task UploadAsync_WhenFileIsNotAnImage_ShouldRejectWithASpecificCode(string content, string code)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidImageException>(() =>
+            uploads.UploadAsync(new UploadCommand { UserId = "u", Content = Encoding.ASCII.GetBytes(content) }));
+        Assert.Equal(code, ex.Code);
+        Assert.Empty(workflow.Started);
+    }
+
+    [Fact]
+    public async Task UploadAsync_WhenPngIsTruncated_ShouldRejectAsCorrupt()
+    {
+        var png = SamplePng();
+        var ex = await Assert.ThrowsAsync<InvalidImageException>(() =>
+            uploads.UploadAsync(new UploadCommand { UserId = "u", Content = png.AsMemory(0, png.Length - 20) }));
+        Assert.Contains("corrupt", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("Jane Doe")]
+    [InlineData("../../etc")]
+    public async Task UploadAsync_WhenPatientIdIsNotAnAnonymizedToken_ShouldRejectIt(string patient)
+    {
+        var ex = await Assert.ThrowsAsync<ValidationException>(() => UploadAsync(patient: patient));
+        Assert.Equal("request.bad_patient_id", ex.Code);
+    }
+
+    [Fact]
+    public async Task Stages_WhenRunInOrder_ShouldCompleteWithATimingForEveryStageAndLinkedFhir()
+    {
+        var id = await UploadAsync(patient: "anon-7");
+        var classification = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+        clock.Advance(TimeSpan.FromMilliseconds(250));
+        var summary = await stages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = classification.Modality });
+        await stages.Heatmap.RunAsync(new StageRequest { ImageId = id });
+        var report = await stages.Report.RunAsync(new StageRequest { ImageId = id });
+        var final = await stages.Finish.FinalizeAsync(new StageRequest { ImageId = id });
+
+        Assert.Equal(ImageStatus.Completed, final.Status);
+        Assert.Equal(1, summary.AbnormalityCount); // the 0.3 detection is below the 0.5 threshold
+        Assert.Equal(["medvision-modality-classifier", "medvision-xray-detector"], endpoint.Calls.ToArray()); // Property 8
+
+        var record = (await records.GetAsync(id))!;
+        foreach (var stage in new[] { "upload", "classify", "analyze", "heatmap", "report", "finalize" })
+        {
+            Assert.True(record.StageTimings.TryGetValue(stage, out var t), $"no timing for {stage}");
+            Assert.NotNull(t.CompletedAt);
+        }
+
+        // The DiagnosticReport links the study and every observation, and they exist.
+        var dr = (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!;
+        var observationRefs = dr["result"]!.AsArray().Select(r => (string)r!["reference"]!).ToList();
+        Assert.Single(observationRefs);
+        foreach (var reference in observationRefs.Append((string)dr["imagingStudy"]![0]!["reference"]!).Append((string)dr["subject"]!["reference"]!))
+        {
+            var parts = reference.Split('/');
+            Assert.NotNull(await fhir.ReadAsync(parts[0], parts[1]));
+        }
+
+        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
+        Assert.Equal(DiagnosticReport.Disclaimer, stored.DisclaimerText); // Property 21
+        Assert.Equal("anon-7", stored.PatientId);
+        Assert.Single(stored.DetailedFindings);
+        Assert.NotEmpty(stored.Recommendations);
+        Assert.NotNull(stored.Visualizations.HeatmapImageUrl);
+        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageCompleted && e.ImageId == id); // Property 30
+    }
+
+    // Feature: medvision-ai-platform, Property 22: reports of one modality share one structure.
+    [Fact]
+    public async Task Report_WhenTwoImagesOfOneModalityAreReported_ShouldHaveIdenticalSectionOrder()
+    {
+        var keys = new List<string>();
+        foreach (var png in new[] { SamplePng(24, 20), SamplePng(40, 33) })
+        {
+            var id = await UploadAsync(png);
+            var c = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+            await stages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = c.Modality });
+            keys.Add((await stages.Report.RunAsync(new StageRequest { ImageId = id })).ReportKey);
+        }
+
+        static List<string> Sections(byte[] json) => JsonNode.Parse(json)!.AsObject().Select(kv => kv.Key).ToList();
+        var first = Sections(objects.Objects[keys[0]].Content);
+        Assert.Equal(first, Sections(objects.Objects[keys[1]].Content));
+        Assert.Equal(
+            ["report_id", "image_id", "user_id", "imaging_modality", "analysis_date", "summary", "detailed_findings", "visualizations",
+             "recommendations", "metadata", "disclaimer", "report_urls", "fhir"],
+            first);
+    }
+
+    // Feature: medvision-ai-platform, Property 43: a failed run keeps the original upload.
+    [Fact]
+    public async Task MarkFailedAsync_WhenAStageFailed_ShouldRecordTheReasonAndKeepTheOriginal()
+    {
+        var id = await UploadAsync();
+        await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+        var result = await stages.Finish.MarkFailedAsync(new FailureRequest
+        {
+            ImageId = id,
+            Error = new StateError { Error = "ModelUnavailableException", Cause = """{"errorMessage":"timed out","errorType":"ModelUnavailableException"}""" },
+        });
+
+        var record = (await records.GetAsync(id))!;
+        Assert.Equal(ImageStatus.Failed, result.Status);
+        Assert.Equal("timed out", record.ErrorMessage);
+        Assert.Equal("ModelUnavailableException", record.ErrorCode);
+        Assert.True(objects.Objects.ContainsKey(record.StorageLocation));
+        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageFailed);
+    }
+
+    [Fact]
+    public async Task Analyze_WhenDetectorAnswersOutsideTheContract_ShouldThrowModelOutputInvalid()
+    {
+        var badEndpoint = new ScriptedEndpoint((_, _) => new InferenceResponse("application/json", "{\"nonsense\":true}"u8.ToArray()));
+        var badStages = new PipelineStages(objects, archive, fhir, records, badEndpoint, events, clock, ids, new PipelineOptions());
+        var id = await UploadAsync();
+        await Assert.ThrowsAsync<ModelOutputInvalidException>(() =>
+            badStages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = Modality.Ct }));
+    }
+
+    [Fact]
+    public async Task Classify_WhenImageIsJpeg_ShouldFailWithUnsupportedImageRatherThanCrash()
+    {
+        var jpeg = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0, 16, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0 };
+        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = jpeg })).ImageId;
+        var ex = await Assert.ThrowsAsync<UnsupportedImageException>(() => stages.Classify.RunAsync(new StageRequest { ImageId = id }));
+        Assert.Equal("image.jpeg_unsupported", ex.Code);
+    }
+
+    [Fact]
+    public async Task History_WhenLimitIsOutOfRange_ShouldRejectIt()
+    {
+        var queries = new ImageQueries(records, objects, clock, ids);
+        await Assert.ThrowsAsync<ValidationException>(() => queries.HistoryAsync("u1", 0, null));
+        await Assert.ThrowsAsync<ValidationException>(() => queries.HistoryAsync("u1", ImageQueries.MaxHistoryLimit + 1, null));
+    }
+
+    [Fact]
+    public async Task GetImageAsync_WhenImageBelongsToAnotherUser_ShouldAnswerNotFound()
+    {
+        var id = await UploadAsync();
+        var queries = new ImageQueries(records, objects, clock, ids);
+        await Assert.ThrowsAsync<NotFoundException>(() => queries.GetImageAsync(id, "someone-else"));
+        Assert.Equal(id, (await queries.GetImageAsync(id, "u1")).ImageId);
+    }
+}

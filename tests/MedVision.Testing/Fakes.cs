@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using MedVision.Core;
+using MedVision.Core.Images;
+using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
+
+namespace MedVision.Testing;
+
+/// <summary>A clock that only moves when told to, for deterministic timestamps.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset now = start;
+
+    public ManualClock()
+        : this(new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero))
+    {
+    }
+
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Advance(TimeSpan by) => now += by;
+}
+
+/// <summary>Ids "id-0001", "id-0002", … in call order.</summary>
+public sealed class SequentialIds(string prefix = "id") : IIdGenerator
+{
+    private int next;
+
+    public string NewId() => $"{prefix}-{Interlocked.Increment(ref next):D4}";
+}
+
+public sealed class InMemoryObjectStore : IObjectStore
+{
+    public ConcurrentDictionary<string, StoredObject> Objects { get; } = new(StringComparer.Ordinal);
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
+    {
+        Objects[key] = new StoredObject(key, content.ToArray(), contentType);
+        return Task.CompletedTask;
+    }
+
+    public Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Objects.TryGetValue(key, out var o) ? o : null);
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(Objects.TryRemove(key, out _));
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>(Objects.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList());
+
+    public string UrlFor(string key) => $"memory://objects/{key}";
+}
+
+public sealed class InMemoryArchive : IImageArchive
+{
+    public ConcurrentDictionary<string, byte[]> Sets { get; } = new(StringComparer.Ordinal);
+
+    public Task<ArchivedImageSet> StoreAsync(string imageId, ReadOnlyMemory<byte> part10, CancellationToken cancellationToken = default)
+    {
+        var id = $"set-{imageId}";
+        Sets[id] = part10.ToArray();
+        return Task.FromResult(new ArchivedImageSet("memory-datastore", id));
+    }
+
+    public Task<byte[]?> GetAsync(string imageSetId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Sets.TryGetValue(imageSetId, out var b) ? b : null);
+
+    public Task<bool> DeleteAsync(string imageSetId, CancellationToken cancellationToken = default) => Task.FromResult(Sets.TryRemove(imageSetId, out _));
+}
+
+public sealed class InMemoryFhirStore : IFhirStore
+{
+    public ConcurrentDictionary<string, JsonObject> Resources { get; } = new(StringComparer.Ordinal);
+
+    public Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var key = $"{resource["resourceType"]}/{resource["id"]}";
+        var version = Resources.TryGetValue(key, out var old) ? int.Parse((string)old["meta"]!["versionId"]!, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1;
+        var copy = (JsonObject)resource.DeepClone();
+        copy["meta"] = new JsonObject { ["versionId"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Resources[key] = copy;
+        return Task.FromResult(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Resources.TryGetValue($"{resourceType}/{id}", out var r) ? (JsonObject)r.DeepClone() : null);
+
+    public Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<JsonObject>>(Resources.Values.Where(r => (string?)r["resourceType"] == resourceType).ToList());
+
+    public Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Resources.TryRemove($"{resourceType}/{id}", out _));
+}
+
+public sealed class InMemoryRecordStore : IRecordStore
+{
+    private readonly Lock gate = new();
+
+    public Dictionary<string, ImageRecord> Records { get; } = new(StringComparer.Ordinal);
+
+    public List<AuditEntry> Audit { get; } = [];
+
+    public Task CreateAsync(ImageRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (gate)
+        {
+            if (!Records.TryAdd(record.ImageId, record with { Version = 1 }))
+            {
+                throw new ConflictException("image.exists", $"Image {record.ImageId} exists.");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ImageRecord?> GetAsync(string imageId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(Records.TryGetValue(imageId, out var r) ? r : null);
+        }
+    }
+
+    public Task<ImageRecord> UpdateAsync(string imageId, Func<ImageRecord, ImageRecord> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        lock (gate)
+        {
+            if (!Records.TryGetValue(imageId, out var current))
+            {
+                throw new NotFoundException("image.not_found", $"Image {imageId} was not found.");
+            }
+
+            var next = update(current) with { Version = current.Version + 1 };
+            Records[imageId] = next;
+            return Task.FromResult(next);
+        }
+    }
+
+    public Task<RecordPage> QueryByUserAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            var all = Records.Values.Where(r => r.UserId == userId).OrderByDescending(r => r.UploadTimestamp).ThenByDescending(r => r.ImageId, StringComparer.Ordinal).ToList();
+            var start = cursor is null ? 0 : int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture);
+            var page = all.Skip(start).Take(limit).ToList();
+            var next = start + page.Count < all.Count ? (start + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+            return Task.FromResult(new RecordPage(page, next));
+        }
+    }
+
+    public Task<bool> DeleteAsync(string imageId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(Records.Remove(imageId));
+        }
+    }
+
+    public Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            Audit.Add(entry);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string resourceId, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<AuditEntry>>(Audit.Where(a => a.ResourceId == resourceId).ToList());
+        }
+    }
+}
+
+/// <summary>Records started executions instead of running them.</summary>
+public sealed class RecordingWorkflow : IWorkflow
+{
+    public ConcurrentDictionary<string, string> Started { get; } = new(StringComparer.Ordinal);
+
+    public Task<string> StartAsync(string executionName, string inputJson, CancellationToken cancellationToken = default)
+    {
+        Started[executionName] = inputJson;
+        return Task.FromResult($"execution:{executionName}");
+    }
+}
+
+public sealed class RecordingEvents : IEventPublisher
+{
+    public ConcurrentQueue<PipelineEvent> Events { get; } = new();
+
+    public Task PublishAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
+    {
+        Events.Enqueue(pipelineEvent);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An inference endpoint answering from a function, counting calls per endpoint.</summary>
+public sealed class ScriptedEndpoint(Func<string, byte[], InferenceResponse> answer) : IInferenceEndpoint
+{
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public Task<InferenceResponse> InvokeAsync(string endpointName, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue(endpointName);
+        return Task.FromResult(answer(endpointName, body.ToArray()));
+    }
+}

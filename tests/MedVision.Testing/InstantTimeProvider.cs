@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace MedVision.Testing;
+
+/// <summary>
+/// A clock whose timers fire at once, advancing the clock by their due time and recording it, so
+/// retry back-off can be asserted exactly without real waiting.
+/// </summary>
+public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private long ticks = start.UtcTicks;
+
+    public InstantTimeProvider()
+        : this(new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero))
+    {
+    }
+
+    public ConcurrentQueue<TimeSpan> Delays { get; } = new();
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            Delays.Enqueue(dueTime);
+            Interlocked.Add(ref ticks, dueTime.Ticks);
+            ThreadPool.UnsafeQueueUserWorkItem(_ => callback(state), null);
+        }
+
+        return new NoopTimer();
+    }
+
+    private sealed class NoopTimer : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+        public void Dispose()
+        {
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
