@@ -1,0 +1,216 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedVision.Core.Json;
+using MedVision.Core.Ports;
+
+namespace MedVision.Local.Twins;
+
+/// <summary>
+/// The S3 twin: each object is a file under <see cref="Root"/> at its key's path, so a key such as
+/// "heatmaps/abc/overlay.png" can be opened straight from disk. The content type lives in a sidecar
+/// ".mv-meta-{name}.json" next to the file. Names starting with ".mv-" are reserved for sidecars and temp
+/// files and are rejected as keys.
+/// </summary>
+/// <remarks>
+/// Safe for concurrent use within one process: writes are atomic renames and each key's file and sidecar
+/// change under a per-key lock. Unlike S3, a key cannot also be the "folder" of another key ("a" and "a/b"),
+/// because a path cannot be both a file and a directory; such a put fails with an <see cref="IOException"/>.
+/// On case-insensitive file systems (macOS, Windows) keys differing only in case share one file.
+/// </remarks>
+public sealed class DiskObjectStore : IObjectStore
+{
+    private const string DefaultContentType = "application/octet-stream";
+    private const string SidecarPrefix = TwinFiles.ReservedPrefix + "meta-";
+
+    private static readonly char[] InvalidNameChars = Path.GetInvalidFileNameChars();
+
+    private readonly string rootWithSeparator;
+    private readonly StripedLock locks = new();
+
+    public DiskObjectStore(string root)
+    {
+        rootWithSeparator = TwinFiles.NormalizeRoot(root);
+        Root = rootWithSeparator.TrimEnd(Path.DirectorySeparatorChar);
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>Absolute path of the folder holding the objects.</summary>
+    public string Root { get; }
+
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
+        var path = PathFor(key);
+        var meta = JsonNodes.ToUtf8(new JsonObject { ["content_type"] = contentType }, indented: false);
+        using (await locks.AcquireAsync(key, cancellationToken))
+        {
+            // Sidecar first: a crash in between leaves at worst an orphan sidecar for a key that does not exist yet.
+            await TwinFiles.WriteAtomicAsync(SidecarFor(path), meta, cancellationToken);
+            await TwinFiles.WriteAtomicAsync(path, content, cancellationToken);
+        }
+    }
+
+    public async Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathFor(key);
+        using (await locks.AcquireAsync(key, cancellationToken))
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            var content = await TwinFiles.ReadOrNullAsync(path, cancellationToken);
+            if (content is null)
+            {
+                return null;
+            }
+
+            var meta = await TwinFiles.ReadOrNullAsync(SidecarFor(path), cancellationToken);
+            return new StoredObject(key, content, ContentTypeFrom(meta));
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathFor(key);
+        using (await locks.AcquireAsync(key, cancellationToken))
+        {
+            // File.Exists is false for directories, so a key that is only a "folder" of other keys is not deleted.
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            File.Delete(path);
+            TwinFiles.TryDelete(SidecarFor(path));
+            return true;
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ValidatePrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Only walk the deepest folder the prefix fully names, not the whole store.
+        var lastSlash = prefix.LastIndexOf('/');
+        var start = lastSlash < 0 ? Root : Path.Combine(Root, prefix[..lastSlash].Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(start))
+        {
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            // The default skips hidden files, which on Unix means every name starting with a dot.
+            AttributesToSkip = FileAttributes.None,
+        };
+        var keys = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(start, "*", options))
+        {
+            var key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !key.Split('/').Any(IsReserved))
+            {
+                keys.Add(key);
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return Task.FromResult<IReadOnlyList<string>>(keys);
+    }
+
+    public string UrlFor(string key) => new Uri(PathFor(key)).AbsoluteUri;
+
+    /// <summary>Maps a key to its file path, rejecting anything that is not a plain relative S3-style key.</summary>
+    private string PathFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length == 0)
+        {
+            throw new ArgumentException("Object key must not be empty.", nameof(key));
+        }
+
+        if (key.Contains('\\', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Object key '{key}' must use forward slashes, not backslashes.", nameof(key));
+        }
+
+        if (key[0] == '/' || Path.IsPathRooted(key))
+        {
+            throw new ArgumentException($"Object key '{key}' must be relative, not absolute.", nameof(key));
+        }
+
+        if (key.Any(char.IsControl))
+        {
+            throw new ArgumentException("Object key must not contain control characters.", nameof(key));
+        }
+
+        foreach (var segment in key.Split('/'))
+        {
+            if (segment.Length == 0 || segment is "." or "..")
+            {
+                throw new ArgumentException(
+                    $"Object key '{key}' has an empty, '.' or '..' segment; keys cannot navigate folders.", nameof(key));
+            }
+
+            // Per OS: only NUL and '/' on Unix, but also ':', '*', '?', '"', '<', '>', '|' on Windows laptops.
+            if (segment.IndexOfAny(InvalidNameChars) >= 0)
+            {
+                throw new ArgumentException(
+                    $"Object key '{key}' has a character this file system cannot hold in a file name.", nameof(key));
+            }
+
+            if (IsReserved(segment))
+            {
+                throw new ArgumentException(
+                    $"Object key '{key}' uses the reserved name prefix '{TwinFiles.ReservedPrefix}'.", nameof(key));
+            }
+        }
+
+        var path = Path.GetFullPath(Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar)));
+        // Belt and braces: the checks above should make this impossible, but escaping the root must never happen.
+        if (!path.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Object key '{key}' resolves outside the store root.", nameof(key));
+        }
+
+        return path;
+    }
+
+    private static void ValidatePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Contains('\\', StringComparison.Ordinal) || prefix.StartsWith('/') || Path.IsPathRooted(prefix)
+            || prefix.Any(char.IsControl) || prefix.Split('/').Any(s => s is "." or ".."))
+        {
+            throw new ArgumentException(
+                $"List prefix '{prefix}' must be a relative key prefix without '.', '..' or backslashes.", nameof(prefix));
+        }
+    }
+
+    private static bool IsReserved(string segment) => segment.StartsWith(TwinFiles.ReservedPrefix, StringComparison.Ordinal);
+
+    private static string SidecarFor(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, SidecarPrefix + Path.GetFileName(path) + ".json");
+
+    private static string ContentTypeFrom(byte[]? meta)
+    {
+        if (meta is null)
+        {
+            return DefaultContentType;
+        }
+
+        try
+        {
+            return JsonNode.Parse(meta)?["content_type"]?.GetValue<string>() ?? DefaultContentType;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            // A damaged sidecar should not make the object itself unreadable.
+            return DefaultContentType;
+        }
+    }
+}
