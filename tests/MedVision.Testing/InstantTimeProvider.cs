@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace MedVision.Testing;
 
 /// <summary>
-/// A clock whose timers fire at once, advancing the clock by their due time and recording it, so
-/// retry back-off can be asserted exactly without real waiting.
+/// A clock whose short timers (up to <see cref="InstantLimit"/>: retry back-off, waits) fire at once,
+/// advancing the clock by their due time and recording it, so back-off can be asserted exactly without
+/// real waiting. Longer timers are the guards (task and execution timeouts) and never fire.
 /// </summary>
 public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
 {
@@ -15,6 +16,8 @@ public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
     {
     }
 
+    public static readonly TimeSpan InstantLimit = TimeSpan.FromSeconds(60);
+
     public ConcurrentQueue<TimeSpan> Delays { get; } = new();
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
@@ -22,7 +25,7 @@ public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (dueTime != Timeout.InfiniteTimeSpan)
+        if (dueTime != Timeout.InfiniteTimeSpan && dueTime <= InstantLimit)
         {
             Delays.Enqueue(dueTime);
             Interlocked.Add(ref ticks, dueTime.Ticks);

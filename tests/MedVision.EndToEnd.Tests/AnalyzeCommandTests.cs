@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using MedVision.Cli;
+using MedVision.Core.Images;
+using MedVision.Imaging;
+using MedVision.Local.Twins;
+using MedVision.Testing;
+
+namespace MedVision.EndToEnd.Tests;
+
+/// <summary>`medvision analyze` on the committed samples, through the twins, the models and the ASL interpreter.</summary>
+public sealed class AnalyzeCommandTests : IDisposable
+{
+    private readonly string outDir = Path.Combine(Path.GetTempPath(), "medvision-e2e-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(outDir))
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static readonly string[] ReportSections =
+        ["report_id", "image_id", "imaging_modality", "analysis_date", "summary", "detailed_findings", "visualizations", "recommendations", "metadata", "disclaimer", "report_urls"];
+
+    [Fact]
+    public async Task Analyze_WhenRunOnTheSamples_ShouldCompleteEveryImageAndWriteEveryOutput()
+    {
+        var samples = Directory.GetFiles(RepoPaths.Samples, "*.png").Order(StringComparer.Ordinal).ToList();
+        Assert.True(samples.Count >= 4, "samples/ should hold the synthetic studies (medvision make-samples)");
+
+        var (code, output, error) = await RunCliAsync("analyze", RepoPaths.Samples, "--out", outDir, "--parallel", "2");
+
+        Assert.True(code == 0, $"exit {code}\n{output}\n{error}");
+        using var records = new SqliteRecordStore(Path.Combine(outDir, ".state", "records.db"));
+        foreach (var sample in samples)
+        {
+            var label = Path.GetFileNameWithoutExtension(sample);
+            var dir = Path.Combine(outDir, label);
+
+            // One progress line per stage per image.
+            foreach (var stage in new[] { "upload", "classify", "analyze", "heatmap", "report", "finalize" })
+            {
+                Assert.Contains($"[{label}] {stage}", output, StringComparison.Ordinal);
+            }
+
+            // The heatmap is a valid PNG of the source image's size.
+            var source = PngDecoder.Decode(File.ReadAllBytes(sample));
+            var heatmap = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "heatmap.png")));
+            Assert.Equal((source.Width, source.Height), (heatmap.Width, heatmap.Height));
+
+            // The analysis JSON has findings inside the image.
+            var analysis = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "analysis.json")))!;
+            Assert.Equal(source.Width, (int)analysis["image_width"]!);
+            foreach (var finding in analysis["abnormalities"]!.AsArray())
+            {
+                var box = finding!["bounding_box"]!;
+                Assert.InRange((int)box["x"]! + (int)box["width"]!, 1, source.Width);
+                Assert.InRange((double)finding["confidence"]!, 0.5, 1.0);
+            }
+
+            // The report JSON has every section of the spec.
+            var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!.AsObject();
+            foreach (var section in ReportSections)
+            {
+                Assert.True(report.ContainsKey(section), $"{label}: report.json lacks '{section}'");
+            }
+
+            Assert.Contains("Requires validation", (string)report["disclaimer"]!, StringComparison.Ordinal);
+
+            // The FHIR bundle parses and its DiagnosticReport links to Observations present in the bundle.
+            var bundle = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "fhir-bundle.json")))!;
+            Assert.Equal("Bundle", (string)bundle["resourceType"]!);
+            var entries = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
+            var byRef = entries.ToDictionary(r => $"{r["resourceType"]}/{r["id"]}");
+            var diagnostic = entries.Single(r => (string)r["resourceType"]! == "DiagnosticReport");
+            var results = diagnostic["result"]!.AsArray().Select(r => (string)r!["reference"]!).ToList();
+            Assert.Equal(analysis["abnormalities"]!.AsArray().Count, results.Count);
+            Assert.All(results, r => Assert.Equal("Observation", (string)byRef[r]["resourceType"]!));
+            Assert.True(byRef.ContainsKey((string)diagnostic["imagingStudy"]![0]!["reference"]!));
+
+            // The record store shows the image completed with a timestamp for each stage.
+            var imageId = (string)analysis["image_id"]!;
+            var record = await records.GetAsync(imageId);
+            Assert.NotNull(record);
+            Assert.Equal(ImageStatus.Completed, record.Status);
+            foreach (var stage in new[] { "upload", "classify", "analyze", "heatmap", "report", "finalize" })
+            {
+                Assert.True(record.StageTimings.TryGetValue(stage, out var timing) && timing.CompletedAt is not null, $"{label}: no completed timing for {stage}");
+            }
+        }
+
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.Equal(samples.Count, (int)summary["completed"]!);
+        Assert.Contains("images/s", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Analyze_WhenSomeInputsAreBad_ShouldExplainEachAndExitNonZeroWhileProcessingTheRest()
+    {
+        Directory.CreateDirectory(outDir);
+        var good = Directory.GetFiles(RepoPaths.Samples, "*.png").Order(StringComparer.Ordinal).First();
+        var text = Path.Combine(outDir, "notes.txt");
+        File.WriteAllText(text, "not an image");
+        var truncated = Path.Combine(outDir, "truncated.png");
+        var bytes = File.ReadAllBytes(good);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var missing = Path.Combine(outDir, "missing.png");
+
+        var (code, output, error) = await RunCliAsync("analyze", good, text, truncated, missing, "--out", Path.Combine(outDir, "out"));
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{missing}: no such file or directory", error, StringComparison.Ordinal);
+        Assert.Contains($"{text}: The file is not DICOM, PNG or JPEG", error, StringComparison.Ordinal);
+        Assert.Contains($"{truncated}: The PNG file is corrupt", error, StringComparison.Ordinal);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "out", "summary.json")))!;
+        Assert.Equal(1, (int)summary["completed"]!);
+        Assert.Equal(3, (int)summary["rejected"]!);
+        Assert.Contains("COMPLETED", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "analyze" }, "at least one file")]
+    [InlineData(new[] { "analyze", "x.png", "--parallel", "0" }, "--parallel")]
+    [InlineData(new[] { "analyze", "x.png", "--bogus" }, "unknown option")]
+    [InlineData(new[] { "frobnicate" }, "unknown command")]
+    public async Task Cli_WhenUsageIsWrong_ShouldExitTwoWithAClearMessage(string[] args, string expected)
+    {
+        var (code, _, error) = await RunCliAsync(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MakeSamples_WhenRun_ShouldReproduceTheCommittedSamplesByteForByte()
+    {
+        var (code, _, _) = await RunCliAsync("make-samples", outDir);
+        Assert.Equal(0, code);
+        var committed = Directory.GetFiles(RepoPaths.Samples, "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(committed, Directory.GetFiles(outDir, "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        foreach (var name in committed)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(RepoPaths.Samples, name!)), File.ReadAllBytes(Path.Combine(outDir, name!)));
+        }
+    }
+}

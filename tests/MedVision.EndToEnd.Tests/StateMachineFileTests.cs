@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MedVision.Asl;
+using MedVision.Cli;
+using MedVision.Core.Analysis;
+using MedVision.Core.Images;
+using MedVision.Core.Inference;
+using MedVision.Core.Json;
+using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
+using MedVision.Functions;
+using MedVision.Imaging;
+using MedVision.Local.Workflow;
+using MedVision.Testing;
+
+namespace MedVision.EndToEnd.Tests;
+
+/// <summary>The real statemachines/analysis-pipeline.asl.json, run by the interpreter over the real stages and fakes.</summary>
+public class StateMachineFileTests
+{
+    private readonly InMemoryObjectStore objects = new();
+    private readonly InMemoryRecordStore records = new();
+    private readonly InMemoryFhirStore fhir = new();
+    private readonly RecordingEvents events = new();
+    private readonly InstantTimeProvider clock = new();
+    private readonly SequentialIds ids = new();
+
+    private static string? Validator() =>
+        Environment.GetEnvironmentVariable("MEDVISION_ASL_VALIDATOR") is { Length: > 0 } v ? v
+        : File.Exists(Path.Combine(RepoPaths.Root, "tests/tools/node_modules/.bin/asl-validator")) ? Path.Combine(RepoPaths.Root, "tests/tools/node_modules/.bin/asl-validator")
+        : null;
+
+    [Fact]
+    public void AslValidator_WhenRunOnTheStateMachineFile_ShouldAcceptItRawAndWithArnsSubstituted()
+    {
+        var validator = Validator()
+            ?? throw new InvalidOperationException("asl-validator is not installed: run scripts/test.sh (it runs npm ci in tests/tools).");
+        var substituted = Path.GetTempFileName();
+        try
+        {
+            var text = File.ReadAllText(RepoPaths.StateMachine);
+            foreach (var (placeholder, handler) in HandlerNames.StateMachineFunctions)
+            {
+                text = text.Replace("${" + placeholder + "}", $"arn:aws:lambda:us-east-1:123456789012:function:medvision-{handler}", StringComparison.Ordinal);
+            }
+
+            File.WriteAllText(substituted, text);
+            foreach (var path in new[] { RepoPaths.StateMachine, substituted })
+            {
+                var (code, output) = Run(validator, "--json-path", path);
+                Assert.True(code == 0, $"asl-validator rejected {path}:\n{output}");
+            }
+
+            // The validator is a real oracle: it must reject a broken copy.
+            File.WriteAllText(substituted, text.Replace("\"Next\": \"Heatmap\"", "\"Next\": \"Nowhere\"", StringComparison.Ordinal));
+            Assert.NotEqual(0, Run(validator, "--json-path", substituted).Code);
+        }
+        finally
+        {
+            File.Delete(substituted);
+        }
+    }
+
+    private static (int Code, string Output) Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var err = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"{file} did not finish in 60 s");
+        }
+
+        return (p.ExitCode, output.Result + err.Result);
+    }
+
+    [Fact]
+    public void LoadDefinition_WhenGivenTheRepositoryFile_ShouldLoadEveryStateAndResolveEveryResource()
+    {
+        var definition = LocalPlatform.LoadDefinition();
+        Assert.Equal("Classify", definition.StartAt);
+        Assert.All(definition.TaskResources, r => Assert.StartsWith("arn:aws:lambda:local:", r, StringComparison.Ordinal));
+        Assert.Equal(HandlerNames.StateMachineFunctions.Count, definition.TaskResources.Count);
+    }
+
+    private (LocalWorkflow Workflow, UploadService Uploads) Build(IInferenceEndpoint endpoint, IObjectStore? objectStore = null)
+    {
+        var store = objectStore ?? objects;
+        var stages = new PipelineStages(store, new InMemoryArchive(), fhir, records, endpoint, events, clock, ids, new PipelineOptions());
+        var workflow = new LocalWorkflow(LocalPlatform.LoadDefinition(), new LambdaArnInvoker(HandlerCatalog.ForStateMachine(stages)), clock, () => 0.999);
+        return (workflow, new UploadService(store, new InMemoryArchive(), records, workflow, events, clock, ids));
+    }
+
+    private static byte[] Png(int w = 32, int h = 32)
+    {
+        var r = new Raster(w, h, ColorModel.Gray, 8);
+        for (var i = 0; i < r.Data.Length; i++)
+        {
+            r.Data[i] = (byte)(i * 7 % 200);
+        }
+
+        return PngEncoder.Encode(r);
+    }
+
+    private static InferenceResponse Classifier(double xray) =>
+        new("application/json", JsonSerializer.SerializeToUtf8Bytes(
+            new ClassifierResponse { ModelVersion = "c", Scores = new Dictionary<string, double> { ["xray"] = xray, ["mri"] = (1 - xray) / 3, ["ct"] = (1 - xray) / 3, ["ultrasound"] = (1 - xray) / 3 } },
+            MedVisionJsonContext.Default.ClassifierResponse));
+
+    private static InferenceResponse Detector(string name, int size) =>
+        new("application/json", JsonSerializer.SerializeToUtf8Bytes(
+            new DetectorResponse
+            {
+                ModelVersion = name, ImageWidth = size, ImageHeight = size,
+                Detections = [new DetectorFinding { Type = AbnormalityType.Tumor, Confidence = 0.88, Severity = Severity.High, BoundingBox = new BoundingBox(2, 2, 10, 10) }],
+            },
+            MedVisionJsonContext.Default.DetectorResponse));
+
+    private async Task<(ExecutionResult Result, ImageRecord Record)> RunAsync(LocalWorkflow workflow, UploadService uploads)
+    {
+        var upload = await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = Png() });
+        var result = await workflow.WaitAsync(upload.ImageId);
+        return (result, (await records.GetAsync(upload.ImageId))!);
+    }
+
+    [Fact]
+    public async Task Pipeline_WhenEveryStageSucceeds_ShouldVisitStagesInOrderAndComplete()
+    {
+        var (workflow, uploads) = Build(new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.95) : Detector(name, 32)));
+        var (result, record) = await RunAsync(workflow, uploads);
+
+        Assert.Equal(ExecutionStatus.Succeeded, result.Status);
+        Assert.Equal(ImageStatus.Completed, record.Status);
+        var entered = result.History.Where(e => e.Type == "StateEntered").Select(e => e.StateName).ToList();
+        Assert.Equal(["Classify", "ReviewChoice", "Analyze", "Heatmap", "Report", "Finalize"], entered);
+    }
+
+    // Feature: medvision-ai-platform, Property 42: retries with exponentially increasing delays.
+    [Fact]
+    public async Task Pipeline_WhenTheDetectorStaysDown_ShouldRetryThreeTimesWithGrowingDelaysThenMarkFailedKeepingTheOriginal()
+    {
+        var endpoint = new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal)
+            ? Classifier(0.95)
+            : throw new Core.ModelUnavailableException($"{name} is not answering"));
+        var (workflow, uploads) = Build(endpoint);
+        var (result, record) = await RunAsync(workflow, uploads);
+
+        Assert.Equal(ExecutionStatus.Failed, result.Status);
+        Assert.Equal("MedVision.AnalysisFailed", result.Error);
+        Assert.Equal(4, endpoint.Calls.Count(c => c == "medvision-xray-detector")); // 1 try + 3 retries
+        // FULL jitter with random 0.999 gives just under 1 s, 2 s, 4 s: each delay grows.
+        var delays = clock.Delays.ToList();
+        Assert.Equal(3, delays.Count);
+        Assert.InRange(delays[0].TotalSeconds, 0.99, 1.0);
+        Assert.InRange(delays[1].TotalSeconds, 1.99, 2.0);
+        Assert.InRange(delays[2].TotalSeconds, 3.99, 4.0);
+        Assert.Equal(ImageStatus.Failed, record.Status);
+        Assert.Equal("ModelUnavailableException", record.ErrorCode);
+        Assert.Contains("not answering", record.ErrorMessage, StringComparison.Ordinal);
+        Assert.True(objects.Objects.ContainsKey(record.StorageLocation)); // Property 43
+    }
+
+    [Fact]
+    public async Task Pipeline_WhenClassifierConfidenceIsBelowThreshold_ShouldParkForManualReviewWithoutAnalysis()
+    {
+        var endpoint = new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.6) : Detector(name, 32));
+        var (workflow, uploads) = Build(endpoint);
+        var (result, record) = await RunAsync(workflow, uploads);
+
+        Assert.Equal(ExecutionStatus.Succeeded, result.Status);
+        Assert.Equal(ImageStatus.ManualReview, record.Status);
+        Assert.DoesNotContain(endpoint.Calls, c => c.Contains("detector", StringComparison.Ordinal));
+        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageManualReview);
+    }
+
+    [Fact]
+    public async Task Pipeline_WhenTheHeatmapCannotBeStored_ShouldStillReportAndComplete()
+    {
+        var failingStore = new HeatmapRefusingStore(objects);
+        var (workflow, uploads) = Build(
+            new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.95) : Detector(name, 32)), failingStore);
+        var (result, record) = await RunAsync(workflow, uploads);
+
+        Assert.Equal(ExecutionStatus.Succeeded, result.Status);
+        Assert.Equal(ImageStatus.Completed, record.Status);
+        Assert.Contains(result.History, e => e.Type == "CatchTaken" && e.StateName == "Heatmap");
+        Assert.NotNull(record.ReportId);
+        Assert.Null(record.HeatmapKey);
+    }
+
+    [Fact]
+    public async Task StartAsync_WhenTheSameImageIsStartedTwiceWithTheSameInput_ShouldReturnTheSameExecution()
+    {
+        var (workflow, _) = Build(new ScriptedEndpoint((name, _) => Classifier(0.6)));
+        var first = await workflow.StartAsync("img-1", "{\"image_id\":\"img-1\"}");
+        var second = await workflow.StartAsync("img-1", "{\"image_id\":\"img-1\"}");
+        Assert.Equal(first, second);
+        await Assert.ThrowsAsync<Core.ConflictException>(() => workflow.StartAsync("img-1", "{\"image_id\":\"other\"}"));
+    }
+
+    /// <summary>An object store that fails writes under heatmaps/, as a full or denied bucket prefix would.</summary>
+    private sealed class HeatmapRefusingStore(InMemoryObjectStore inner) : IObjectStore
+    {
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default) =>
+            key.StartsWith("heatmaps/", StringComparison.Ordinal)
+                ? throw new IOException("No space left on device")
+                : inner.PutAsync(key, content, contentType, cancellationToken);
+
+        public Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+
+        public string UrlFor(string key) => inner.UrlFor(key);
+    }
+}

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedVision.Asl;
+using MedVision.Core;
+using MedVision.Core.Images;
+using MedVision.Core.Json;
+using MedVision.Core.Pipeline;
+
+namespace MedVision.Cli;
+
+public sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, string OutputDirectory, int Parallelism, string UserId, string? StateDirectory);
+
+/// <summary>Outcome of one input file.</summary>
+public sealed record ImageOutcome(string Input, string Label, string? ImageId, string Status, string? Error, string? OutputDirectory);
+
+/// <summary>
+/// `medvision analyze`: uploads every input through the upload service, lets the local workflow run the
+/// state machine for each, and exports each image's outputs. Images run concurrently, bounded.
+/// </summary>
+public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
+{
+    public async Task<int> RunAsync(AnalyzeOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var files = ExpandInputs(options.Inputs, out var missing);
+        foreach (var m in missing)
+        {
+            error.WriteLine($"error: {m}: no such file or directory");
+        }
+
+        if (files.Count == 0 && missing.Count == 0)
+        {
+            error.WriteLine("error: no input files found");
+            return 2;
+        }
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
+        using var platform = LocalPlatform.Create(stateDir);
+        var printer = new ProgressPrinter(output);
+        using var subscription = platform.Events.Subscribe(printer.OnPipelineEvent);
+        platform.Workflow.EventRecorded += printer.OnWorkflowEvent;
+
+        var labels = UniqueLabels(files);
+        printer.Line($"medvision analyze: {files.Count} image(s), {options.Parallelism} in parallel, outputs in {options.OutputDirectory}");
+        var stopwatch = Stopwatch.StartNew();
+        var outcomes = new ImageOutcome[files.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, files.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = ct },
+            async (i, token) => outcomes[i] = await ProcessAsync(platform, printer, files[i], labels[i], options, token));
+        stopwatch.Stop();
+
+        var all = outcomes.Concat(missing.Select(m => new ImageOutcome(m, Path.GetFileName(m), null, "rejected", "no such file or directory", null))).ToList();
+        WriteSummary(options.OutputDirectory, all, stopwatch.Elapsed, printer);
+        return all.All(o => o.Status is "completed" or "manual_review") ? 0 : 1;
+    }
+
+    private async Task<ImageOutcome> ProcessAsync(
+        LocalPlatform platform, ProgressPrinter printer, string file, string label, AnalyzeOptions options, CancellationToken ct)
+    {
+        byte[] content;
+        try
+        {
+            content = await File.ReadAllBytesAsync(file, ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Rejected(printer, file, label, $"cannot read file: {ex.Message}");
+        }
+
+        UploadResult upload;
+        try
+        {
+            upload = await platform.Uploads.UploadAsync(
+                new UploadCommand { UserId = options.UserId, Content = content, FileName = Path.GetFileName(file) }, ct);
+        }
+        catch (MedVisionException ex)
+        {
+            return Rejected(printer, file, label, $"{ex.Message} [{ex.Code}]");
+        }
+
+        printer.Register(upload.ImageId, label);
+        var execution = await platform.Workflow.WaitAsync(upload.ImageId, ct);
+        var record = await platform.Records.GetAsync(upload.ImageId, ct)
+            ?? throw new InvalidOperationException($"The record of image {upload.ImageId} vanished.");
+        var outDir = Path.Combine(options.OutputDirectory, label);
+        await ExportAsync(platform, record, outDir, ct);
+
+        var status = ProgressPrinter.Describe(record.Status);
+        var problem = record.Status == ImageStatus.Failed
+            ? $"{record.ErrorMessage} [{record.ErrorCode}]"
+            : execution.Status == ExecutionStatus.Succeeded ? null : $"{execution.Error}: {execution.Cause}";
+        if (record.Status == ImageStatus.Failed)
+        {
+            error.WriteLine($"error: {file}: analysis failed: {problem}");
+        }
+
+        return new ImageOutcome(file, label, upload.ImageId, status, problem, outDir);
+    }
+
+    private ImageOutcome Rejected(ProgressPrinter printer, string file, string label, string message)
+    {
+        printer.Line($"[{label}] {"upload",-13} REJECTED: {message}");
+        error.WriteLine($"error: {file}: {message}");
+        return new ImageOutcome(file, label, null, "rejected", message, null);
+    }
+
+    /// <summary>Copies an image's results out of the twins: analysis, heatmaps, report, FHIR bundle, record.</summary>
+    public static async Task ExportAsync(LocalPlatform platform, ImageRecord record, string outDir, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        ArgumentNullException.ThrowIfNull(record);
+        Directory.CreateDirectory(outDir);
+        async Task Copy(string key, string name)
+        {
+            if (await platform.Objects.GetAsync(key, ct) is { } obj)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(outDir, name), obj.Content, ct);
+            }
+        }
+
+        await Copy(ObjectKeys.Analysis(record.ImageId), "analysis.json");
+        await Copy(ObjectKeys.Heatmap(record.ImageId), "heatmap.png");
+        await Copy(ObjectKeys.HeatmapThumbnail(record.ImageId), "heatmap-thumbnail.png");
+        await Copy(ObjectKeys.HeatmapSideBySide(record.ImageId), "side-by-side.png");
+        if (record.ReportId is { } reportId)
+        {
+            await Copy(ObjectKeys.ReportJson(reportId), "report.json");
+            await Copy(ObjectKeys.FhirBundle(reportId), "fhir-bundle.json");
+        }
+
+        await File.WriteAllBytesAsync(
+            Path.Combine(outDir, "record.json"), JsonSerializer.SerializeToUtf8Bytes(record, MedVisionJsonContext.Default.ImageRecord), ct);
+    }
+
+    private static void WriteSummary(string outDir, List<ImageOutcome> outcomes, TimeSpan elapsed, ProgressPrinter printer)
+    {
+        int Count(string status) => outcomes.Count(o => o.Status == status);
+        var completed = Count("completed");
+        var seconds = Math.Max(elapsed.TotalSeconds, 1e-6);
+        var summary = new JsonObject
+        {
+            ["images"] = outcomes.Count,
+            ["completed"] = completed,
+            ["manual_review"] = Count("manual_review"),
+            ["failed"] = Count("failed"),
+            ["rejected"] = Count("rejected"),
+            ["elapsed_seconds"] = Math.Round(elapsed.TotalSeconds, 3),
+            ["images_per_second"] = Math.Round(outcomes.Count(o => o.ImageId is not null) / seconds, 3),
+            ["results"] = new JsonArray(outcomes.Select(o => (JsonNode)new JsonObject
+            {
+                ["input"] = o.Input,
+                ["image_id"] = o.ImageId,
+                ["status"] = o.Status,
+                ["error"] = o.Error,
+                ["output_directory"] = o.OutputDirectory,
+            }).ToArray()),
+        };
+        File.WriteAllBytes(Path.Combine(outDir, "summary.json"), JsonNodes.ToUtf8(summary));
+        printer.Line(string.Create(
+            CultureInfo.InvariantCulture,
+            $"summary: {outcomes.Count} image(s): {completed} completed, {Count("manual_review")} manual review, {Count("failed")} failed, " +
+            $"{Count("rejected")} rejected in {elapsed.TotalSeconds:0.00} s ({summary["images_per_second"]} images/s); see {Path.Combine(outDir, "summary.json")}"));
+    }
+
+    /// <summary>Files as given, folders expanded recursively (hidden entries skipped), in a stable order.</summary>
+    public static List<string> ExpandInputs(IEnumerable<string> inputs, out List<string> missing)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var files = new List<string>();
+        missing = [];
+        foreach (var input in inputs)
+        {
+            if (File.Exists(input))
+            {
+                files.Add(input);
+            }
+            else if (Directory.Exists(input))
+            {
+                files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(f => !Path.GetRelativePath(input, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
+                    .Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                missing.Add(input);
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Output folder names from file names, made unique when two inputs share a name.</summary>
+    public static List<string> UniqueLabels(IReadOnlyList<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var labels = new List<string>();
+        foreach (var f in files)
+        {
+            var stem = Path.GetFileNameWithoutExtension(f);
+            stem = string.IsNullOrEmpty(stem) ? "image" : stem;
+            var label = stem;
+            for (var n = 2; !used.Add(label); n++)
+            {
+                label = $"{stem}-{n}";
+            }
+
+            labels.Add(label);
+        }
+
+        return labels;
+    }
+}

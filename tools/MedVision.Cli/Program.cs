@@ -1,0 +1,110 @@
+using System.Globalization;
+using MedVision.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error);
+
+namespace MedVision.Cli
+{
+    /// <summary>Entry point and argument parsing. Usage errors exit 2, processing errors exit 1.</summary>
+    public static class CliApp
+    {
+        public const string Usage = """
+            medvision — run the MedVision imaging pipeline locally
+
+            Usage:
+              medvision analyze <file-or-folder>... [--out DIR] [--parallel N] [--user ID] [--state DIR]
+                  Run classify → analyze → heatmap → report → finalize on every image through the
+                  embedded twins and the real state machine. Writes per image: analysis.json,
+                  heatmap.png, heatmap-thumbnail.png, side-by-side.png, report.json,
+                  fhir-bundle.json and record.json, plus summary.json.
+                  --out DIR      output folder (default: medvision-out)
+                  --parallel N   images processed at once (default: number of cores)
+                  --user ID      user id recorded on uploads (default: local-user)
+                  --state DIR    where the local twins keep their data (default: <out>/.state)
+              medvision make-samples [DIR]
+                  Write the synthetic sample images (default folder: samples).
+              medvision --help | --version
+            """;
+
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+        {
+            ArgumentNullException.ThrowIfNull(args);
+            ArgumentNullException.ThrowIfNull(output);
+            ArgumentNullException.ThrowIfNull(error);
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                output.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+
+            try
+            {
+                switch (args[0])
+                {
+                    case "--version":
+                        output.WriteLine(typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "0.0.0");
+                        return 0;
+                    case "analyze":
+                        return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
+                    case "make-samples":
+                        return MakeSamplesCommand.Run(args.Length > 1 ? args[1] : "samples", output);
+                    default:
+                        throw new UsageException($"unknown command '{args[0]}'");
+                }
+            }
+            catch (UsageException ex)
+            {
+                error.WriteLine($"error: {ex.Message}");
+                error.WriteLine("run 'medvision --help' for usage");
+                return 2;
+            }
+        }
+
+        public static AnalyzeOptions ParseAnalyze(string[] args)
+        {
+            ArgumentNullException.ThrowIfNull(args);
+            var inputs = new List<string>();
+            string outDir = "medvision-out", user = "local-user";
+            string? state = null;
+            var parallel = Environment.ProcessorCount;
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--out" or "-o":
+                        outDir = Value();
+                        break;
+                    case "--parallel" or "-p":
+                        var raw = Value();
+                        if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out parallel) || parallel < 1 || parallel > 256)
+                        {
+                            throw new UsageException($"--parallel must be a whole number from 1 to 256, not '{raw}'");
+                        }
+
+                        break;
+                    case "--user":
+                        user = Value();
+                        break;
+                    case "--state":
+                        state = Value();
+                        break;
+                    default:
+                        if (args[i].StartsWith('-') && args[i].Length > 1)
+                        {
+                            throw new UsageException($"unknown option '{args[i]}'");
+                        }
+
+                        inputs.Add(args[i]);
+                        break;
+                }
+            }
+
+            return inputs.Count == 0
+                ? throw new UsageException("analyze needs at least one file or folder")
+                : new AnalyzeOptions(inputs, outDir, parallel, user, state);
+        }
+    }
+
+    public sealed class UsageException(string message) : Exception(message);
+}
