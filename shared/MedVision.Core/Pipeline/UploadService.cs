@@ -97,7 +97,7 @@ public sealed class UploadService(
             Action = "image.upload",
             ResourceType = "image",
             ResourceId = imageId,
-            Detail = $"{format} {content.Length} bytes",
+            Detail = $"{FormatName(format)} {content.Length} bytes",
         }, ct);
 
         var input = JsonSerializer.Serialize(
@@ -113,7 +113,7 @@ public sealed class UploadService(
             Stage = PipelineStage.Upload,
             Status = ImageStatus.Uploaded,
             Timestamp = now,
-            Detail = $"{format}, {content.Length} bytes",
+            Detail = $"{FormatName(format)}, {content.Length} bytes",
         }, ct);
 
         return new UploadResult(imageId, ImageStatus.Uploaded, format, content.Length, objects.UrlFor(location), executionId);
@@ -179,6 +179,8 @@ public sealed class UploadService(
 
         return trimmed;
     }
+
+    private static string FormatName(FileFormat format) => format.ToString().ToUpperInvariant();
 
     private static string? SafeFileName(string? name) =>
         string.IsNullOrWhiteSpace(name) ? null : Path.GetFileName(name.Replace('\\', '/'));
