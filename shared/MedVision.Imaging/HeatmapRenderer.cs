@@ -156,21 +156,7 @@ public static class HeatmapRenderer
     }
 
     /// <summary>Area-average downsample so the longer side is at most <paramref name="maxSide"/>; keeps color model and depth.</summary>
-    public static Raster Thumbnail(Raster source, int maxSide)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSide);
-        var longest = Math.Max(source.Width, source.Height);
-        if (longest <= maxSide)
-        {
-            return source.Clone();
-        }
-
-        var factor = (double)maxSide / longest;
-        var width = Math.Clamp((int)Math.Round(source.Width * factor, MidpointRounding.AwayFromZero), 1, maxSide);
-        var height = Math.Clamp((int)Math.Round(source.Height * factor, MidpointRounding.AwayFromZero), 1, maxSide);
-        return AreaResample(source, width, height);
-    }
+    public static Raster Thumbnail(Raster source, int maxSide) => Resampler.FitWithin(source, maxSide);
 
     /// <summary>Both images as RGB8 next to each other, left first; the shorter one is padded with black below.</summary>
     public static Raster SideBySide(Raster left, Raster right)
@@ -376,90 +362,5 @@ public static class HeatmapRenderer
         FillRect(rgb, 0, top - scale, rgb.Width, textHeight + (2 * scale), PanelColor);
         BitmapFont.DrawText(rgb, margin, top, text, TextColor, scale);
         return textHeight + (2 * margin);
-    }
-
-    private static Raster AreaResample(Raster source, int width, int height)
-    {
-        var channels = source.Channels;
-        var alpha = source.HasAlpha ? channels - 1 : -1;
-        var max = (double)source.MaxValue;
-        var columns = Footprints(source.Width, width);
-        var rows = Footprints(source.Height, height);
-        var output = new Raster(width, height, source.Color, source.BitDepth);
-        var line = new double[width * channels];
-        var accumulator = new double[width * channels];
-
-        for (var oy = 0; oy < height; oy++)
-        {
-            Array.Clear(accumulator);
-            var (firstRow, rowWeights) = rows[oy];
-            for (var k = 0; k < rowWeights.Length; k++)
-            {
-                ResampleRow(source, firstRow + k, columns, alpha, max, line);
-                for (var i = 0; i < line.Length; i++)
-                {
-                    accumulator[i] += rowWeights[k] * line[i];
-                }
-            }
-
-            for (var ox = 0; ox < width; ox++)
-            {
-                var p = ox * channels;
-                // Colour was averaged premultiplied so transparent pixels do not bleed their hidden colour.
-                var coverage = alpha >= 0 ? accumulator[p + alpha] / max : 1;
-                for (var c = 0; c < channels; c++)
-                {
-                    var v = c == alpha ? accumulator[p + c] : coverage > 0 ? accumulator[p + c] / coverage : 0;
-                    output.SetSampleUnchecked((((oy * width) + ox) * channels) + c,
-                        (int)Math.Clamp(Math.Round(v, MidpointRounding.AwayFromZero), 0, max));
-                }
-            }
-        }
-
-        return output;
-    }
-
-    private static void ResampleRow(Raster source, int y, (int First, double[] Weights)[] columns, int alpha, double max, double[] line)
-    {
-        var channels = source.Channels;
-        var rowStart = y * source.Width * channels;
-        Array.Clear(line);
-        for (var ox = 0; ox < columns.Length; ox++)
-        {
-            var (first, weights) = columns[ox];
-            for (var k = 0; k < weights.Length; k++)
-            {
-                var s = rowStart + ((first + k) * channels);
-                var a = alpha >= 0 ? source.SampleAt(s + alpha) / max : 1;
-                for (var c = 0; c < channels; c++)
-                {
-                    var v = source.SampleAt(s + c);
-                    line[(ox * channels) + c] += weights[k] * (c == alpha ? v : v * a);
-                }
-            }
-        }
-    }
-
-    /// <summary>For each output cell, the first source index it covers and the normalised coverage weights.</summary>
-    private static (int First, double[] Weights)[] Footprints(int sourceSize, int targetSize)
-    {
-        var result = new (int, double[])[targetSize];
-        var step = (double)sourceSize / targetSize;
-        for (var o = 0; o < targetSize; o++)
-        {
-            var lo = o * step;
-            var hi = Math.Min(sourceSize, (o + 1) * step);
-            var first = (int)Math.Floor(lo);
-            var last = Math.Min(sourceSize - 1, (int)Math.Ceiling(hi) - 1);
-            var weights = new double[last - first + 1];
-            for (var i = first; i <= last; i++)
-            {
-                weights[i - first] = (Math.Min(hi, i + 1) - Math.Max(lo, i)) / (hi - lo);
-            }
-
-            result[o] = (first, weights);
-        }
-
-        return result;
     }
 }
