@@ -7,8 +7,8 @@ root=$(pwd)
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. Debian packages: image oracles used by the imaging tests.
-apt_packages=(pngcheck imagemagick)
+# 1. Debian packages: image oracles used by the imaging tests (pngcheck, ImageMagick, djpeg/cjpeg/jpegtran).
+apt_packages=(pngcheck imagemagick libjpeg-turbo-progs)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -9,6 +9,20 @@ namespace MedVision.Imaging;
 /// Strict, allocation-bounded PNG decoder. Every color type and bit depth, Adam7, all filters.
 /// Bad input only ever surfaces as <see cref="ImageDecodeException"/> with a code from <see cref="PngErrorCodes"/>.
 /// </summary>
+/// <summary>IHDR facts: ColorType is the PNG code (0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA).</summary>
+public sealed record PngInfo(int Width, int Height, int BitDepth, int ColorType, bool Interlaced)
+{
+    public string ColorTypeName => ColorType switch
+    {
+        0 => "gray",
+        2 => "rgb",
+        3 => "palette",
+        4 => "gray+alpha",
+        6 => "rgba",
+        _ => $"type {ColorType}",
+    };
+}
+
 public static class PngDecoder
 {
     private const int SignatureLength = 8;
@@ -40,6 +54,32 @@ public static class PngDecoder
             // Defence in depth: a decoder bug on hostile input must still look like bad input to callers.
             throw new ImageDecodeException(PngErrorCodes.BadData, $"PNG data is malformed: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Reads the IHDR facts (validating signature, IHDR CRC and limits) without inflating pixel data.</summary>
+    public static PngInfo ReadInfo(ReadOnlySpan<byte> png, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        CheckSignature(png);
+        if (png.Length < SignatureLength + ChunkOverhead + 13)
+        {
+            throw Fail(PngErrorCodes.Truncated, $"PNG ends at offset {png.Length}, before its IHDR chunk is complete.");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(png[SignatureLength..]);
+        if (!png.Slice(SignatureLength + 4, 4).SequenceEqual("IHDR"u8) || length != 13)
+        {
+            throw Fail(PngErrorCodes.BadHeader, "PNG must start with a 13-byte IHDR chunk.");
+        }
+
+        var stored = BinaryPrimitives.ReadUInt32BigEndian(png[(SignatureLength + 8 + 13)..]);
+        if (stored != Crc32.Compute(png.Slice(SignatureLength + 4, 17)))
+        {
+            throw Fail(PngErrorCodes.BadCrc, $"PNG chunk IHDR at offset {SignatureLength} has a bad CRC.");
+        }
+
+        var header = Header.Parse(png.Slice(SignatureLength + 8, 13), limits);
+        return new PngInfo(header.Width, header.Height, header.BitDepth, header.ColorType, header.Interlaced);
     }
 
     private static Raster DecodeCore(ReadOnlySpan<byte> png, ImageLimits limits)
