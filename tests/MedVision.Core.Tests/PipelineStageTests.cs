@@ -247,12 +247,42 @@ public class PipelineStageTests
     }
 
     [Fact]
-    public async Task Classify_WhenImageIsJpeg_ShouldFailWithUnsupportedImageRatherThanCrash()
+    public async Task UploadAsync_WhenJpegStopsAfterItsFirstSegment_ShouldRejectAsCorrupt()
     {
         var jpeg = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0, 16, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0 };
-        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = jpeg })).ImageId;
+        var ex = await Assert.ThrowsAsync<InvalidImageException>(() => uploads.UploadAsync(new UploadCommand { UserId = "u", Content = jpeg }));
+        Assert.StartsWith("The JPEG file is corrupt", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("jpeg.", ex.Code, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stages_WhenImageIsJpeg_ShouldDecodeItAndSendTheModelAPngOfTheSameSize()
+    {
+        var raster = PngDecoder.Decode(SamplePng(40, 24));
+        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = JpegEncoder.Encode(raster) })).ImageId;
+
+        var classification = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+        await stages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = classification.Modality });
+        var heatmap = await stages.Heatmap.RunAsync(new StageRequest { ImageId = id });
+
+        var record = (await records.GetAsync(id))!;
+        Assert.Equal(FileFormat.Jpeg, record.FileFormat);
+        var preprocessed = PngDecoder.Decode(objects.Objects[ObjectKeys.Preprocessed(id)].Content);
+        Assert.Equal((40, 24), (preprocessed.Width, preprocessed.Height));
+        var overlay = PngDecoder.Decode(objects.Objects[heatmap.HeatmapKey].Content);
+        Assert.Equal((40, 24), (overlay.Width, overlay.Height));
+        Assert.Equal(ImageFormat.Jpeg, ImageFormatDetector.Detect(objects.Objects[heatmap.PreviewKey].Content));
+    }
+
+    [Fact]
+    public async Task Classify_WhenImageIsDicom_ShouldFailWithUnsupportedImageAndKeepTheArchivedOriginal()
+    {
+        var dicom = new byte[132 + 12];
+        "DICM"u8.CopyTo(dicom.AsSpan(128));
+        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = dicom })).ImageId;
         var ex = await Assert.ThrowsAsync<UnsupportedImageException>(() => stages.Classify.RunAsync(new StageRequest { ImageId = id }));
-        Assert.Equal("image.jpeg_unsupported", ex.Code);
+        Assert.Equal("image.dicom_unsupported", ex.Code);
+        Assert.Single(archive.Sets);
     }
 
     [Fact]

@@ -126,6 +126,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         await Copy(ObjectKeys.Heatmap(record.ImageId), "heatmap.png");
         await Copy(ObjectKeys.HeatmapThumbnail(record.ImageId), "heatmap-thumbnail.png");
         await Copy(ObjectKeys.HeatmapSideBySide(record.ImageId), "side-by-side.png");
+        await Copy(ObjectKeys.HeatmapPreview(record.ImageId), "heatmap-preview.jpg");
         if (record.ReportId is { } reportId)
         {
             await Copy(ObjectKeys.ReportJson(reportId), "report.json");

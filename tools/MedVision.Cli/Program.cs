@@ -15,7 +15,7 @@ namespace MedVision.Cli
               medvision analyze <file-or-folder>... [--out DIR] [--parallel N] [--user ID] [--state DIR]
                   Run classify → analyze → heatmap → report → finalize on every image through the
                   embedded twins and the real state machine. Writes per image: analysis.json,
-                  heatmap.png, heatmap-thumbnail.png, side-by-side.png, report.json,
+                  heatmap.png, heatmap-thumbnail.png, heatmap-preview.jpg, side-by-side.png, report.json,
                   fhir-bundle.json and record.json, plus summary.json.
                   --out DIR      output folder (default: medvision-out)
                   --parallel N   images processed at once (default: number of cores)
@@ -23,6 +23,11 @@ namespace MedVision.Cli
                   --state DIR    where the local twins keep their data (default: <out>/.state)
               medvision make-samples [DIR]
                   Write the synthetic sample images (default folder: samples).
+              medvision image info FILE
+                  Format, size, bit depth and colour type of a PNG or JPEG (judged by content).
+              medvision image convert IN OUT [--quality 1-100]
+                  Convert PNG/JPEG either way; OUT's extension (.png, .jpg, .jpeg) picks the format.
+                  Bad input: a one-line error and exit code 2.
               medvision --help | --version
             """;
 
@@ -46,6 +51,8 @@ namespace MedVision.Cli
                         return 0;
                     case "analyze":
                         return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
+                    case "image":
+                        return ImageCommand.Run(args[1..], output, error);
                     case "make-samples":
                         return MakeSamplesCommand.Run(args.Length > 1 ? args[1] : "samples", output);
                     default:

@@ -38,10 +38,14 @@ public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, Stage
             HeatmapKey = ObjectKeys.Heatmap(request.ImageId),
             ThumbnailKey = ObjectKeys.HeatmapThumbnail(request.ImageId),
             SideBySideKey = ObjectKeys.HeatmapSideBySide(request.ImageId),
+            PreviewKey = ObjectKeys.HeatmapPreview(request.ImageId),
             Regions = findings.Count,
         };
         await objects.PutAsync(result.HeatmapKey, PngEncoder.Encode(overlay), "image/png", ct);
-        await objects.PutAsync(result.ThumbnailKey, PngEncoder.Encode(HeatmapRenderer.Thumbnail(overlay, PipelineOptions.ThumbnailMaxSide)), "image/png", ct);
+        var thumbnail = HeatmapRenderer.Thumbnail(overlay, PipelineOptions.ThumbnailMaxSide);
+        await objects.PutAsync(result.ThumbnailKey, PngEncoder.Encode(thumbnail), "image/png", ct);
+        await objects.PutAsync(
+            result.PreviewKey, JpegEncoder.Encode(thumbnail, new JpegEncodeOptions(PipelineOptions.PreviewJpegQuality)), "image/jpeg", ct);
         await objects.PutAsync(result.SideBySideKey, PngEncoder.Encode(HeatmapRenderer.SideBySide(source, overlay)), "image/png", ct);
 
         await tracker.CompleteAsync(

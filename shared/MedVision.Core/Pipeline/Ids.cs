@@ -20,6 +20,9 @@ public sealed record PipelineOptions
 
     public const int ThumbnailMaxSide = 256;
 
+    /// <summary>JPEG quality of the preview: small files, findings still legible.</summary>
+    public const int PreviewJpegQuality = 80;
+
     public Inference.ModelEndpoints Endpoints { get; init; } = new();
 
     /// <summary>Base URL used for fullUrl in exported FHIR bundles.</summary>
@@ -43,6 +46,9 @@ public static class ObjectKeys
     public static string HeatmapThumbnail(string imageId) => $"heatmaps/{imageId}/thumbnail.png";
 
     public static string HeatmapSideBySide(string imageId) => $"heatmaps/{imageId}/side-by-side.png";
+
+    /// <summary>A small JPEG of the overlay for slow links (mobile clients, previews).</summary>
+    public static string HeatmapPreview(string imageId) => $"heatmaps/{imageId}/preview.jpg";
 
     public static string ReportJson(string reportId) => $"reports/{reportId}/report.json";
 

@@ -26,18 +26,18 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
     public static Raster Decode(byte[] bytes, string imageId)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var format = ImageFormatDetector.Detect(bytes);
+        switch (ImageFormatDetector.Detect(bytes))
+        {
+            case ImageFormat.Dicom:
+                throw new UnsupportedImageException(
+                    "image.dicom_unsupported", $"Image {imageId} is DICOM; this build does not decode DICOM pixel data yet.");
+            case ImageFormat.Unknown:
+                throw new InvalidImageException("image.unsupported_format", $"Image {imageId} is not DICOM, PNG or JPEG.");
+        }
+
         try
         {
-            return format switch
-            {
-                ImageFormat.Png => PngDecoder.Decode(bytes),
-                ImageFormat.Jpeg => throw new UnsupportedImageException(
-                    "image.jpeg_unsupported", $"Image {imageId} is JPEG; this build decodes PNG only (JPEG decoding is not implemented yet)."),
-                ImageFormat.Dicom => throw new UnsupportedImageException(
-                    "image.dicom_unsupported", $"Image {imageId} is DICOM; this build decodes PNG only (DICOM pixel decoding is not implemented yet)."),
-                _ => throw new InvalidImageException("image.unsupported_format", $"Image {imageId} is not DICOM, PNG or JPEG."),
-            };
+            return ImageCodec.Decode(bytes);
         }
         catch (ImageDecodeException ex)
         {

@@ -32,6 +32,7 @@ public sealed record HeatmapResult
     [JsonPropertyName("heatmap_key")] public required string HeatmapKey { get; init; }
     [JsonPropertyName("thumbnail_key")] public required string ThumbnailKey { get; init; }
     [JsonPropertyName("side_by_side_key")] public required string SideBySideKey { get; init; }
+    [JsonPropertyName("preview_key")] public required string PreviewKey { get; init; }
     [JsonPropertyName("regions")] public required int Regions { get; init; }
 }
 

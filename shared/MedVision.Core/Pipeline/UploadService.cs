@@ -125,20 +125,18 @@ public sealed class UploadService(
         var detected = ImageFormatDetector.Detect(content);
         switch (detected)
         {
-            case ImageFormat.Png:
+            case ImageFormat.Png or ImageFormat.Jpeg:
                 try
                 {
-                    // Decode once so a corrupt PNG is a 400 now, not a failed run later.
-                    _ = PngDecoder.Decode(content);
+                    // Decode once so a corrupt file is a 400 now, not a failed run later.
+                    _ = ImageCodec.Decode(content);
                 }
                 catch (ImageDecodeException ex)
                 {
-                    throw new InvalidImageException(ex.Code, $"The PNG file is corrupt: {ex.Message}", ex);
+                    throw new InvalidImageException(ex.Code, $"The {(detected == ImageFormat.Png ? "PNG" : "JPEG")} file is corrupt: {ex.Message}", ex);
                 }
 
-                return FileFormat.Png;
-            case ImageFormat.Jpeg:
-                return FileFormat.Jpeg;
+                return detected == ImageFormat.Png ? FileFormat.Png : FileFormat.Jpeg;
             case ImageFormat.Dicom:
                 return FileFormat.Dicom;
             default:
