@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
 
@@ -11,11 +10,13 @@ namespace MedVision.Imaging.Tests;
 public sealed class PngOracleTests : IDisposable
 {
     private readonly ITestOutputHelper output;
+    private readonly Oracle oracle;
     private readonly string directory;
 
     public PngOracleTests(ITestOutputHelper output)
     {
         this.output = output;
+        oracle = new Oracle(output);
         directory = Path.Combine(Path.GetTempPath(), "medvision-png-oracle-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
     }
@@ -25,9 +26,8 @@ public sealed class PngOracleTests : IDisposable
     [Fact]
     public void Encode_WhenCheckedByPngcheck_ShouldPass()
     {
-        if (!HasTool("pngcheck"))
+        if (!oracle.Require("pngcheck"))
         {
-            Skip("pngcheck not on PATH (apt-get install pngcheck).");
             return;
         }
 
@@ -39,7 +39,7 @@ public sealed class PngOracleTests : IDisposable
                 {
                     var path = Path.Combine(directory, $"{color}-{depth}-{adaptive}.png");
                     File.WriteAllBytes(path, PngEncoder.Encode(Noise(37, 21, color, depth), new PngEncodeOptions(AdaptiveFilter: adaptive)));
-                    var (exit, stdout, stderr) = Run("pngcheck", "-q", path);
+                    var (exit, stdout, stderr) = Oracle.Run("pngcheck", "-q", path);
                     Assert.True(exit == 0, $"pngcheck rejected {color} {depth}-bit: {Encoding.UTF8.GetString(stdout)} {stderr}");
                 }
             }
@@ -55,7 +55,7 @@ public sealed class PngOracleTests : IDisposable
     [InlineData(ColorModel.Gray, 16, "gray")]
     public void Encode_WhenReadBackByImageMagick_ShouldYieldSamePixels(ColorModel color, int depth, string rawFormat)
     {
-        if (!HasImageMagick())
+        if (!oracle.Require("convert"))
         {
             return;
         }
@@ -64,7 +64,7 @@ public sealed class PngOracleTests : IDisposable
         var path = Path.Combine(directory, "ours.png");
         File.WriteAllBytes(path, PngEncoder.Encode(raster));
 
-        var (exit, stdout, stderr) = Run("convert", path, "-depth", depth.ToString(System.Globalization.CultureInfo.InvariantCulture), "-endian", "MSB", $"{rawFormat}:-");
+        var (exit, stdout, stderr) = Oracle.Run("convert", path, "-depth", depth.ToString(System.Globalization.CultureInfo.InvariantCulture), "-endian", "MSB", $"{rawFormat}:-");
 
         Assert.True(exit == 0, stderr);
         Assert.Equal(BigEndianSamples(raster), stdout);
@@ -93,7 +93,7 @@ public sealed class PngOracleTests : IDisposable
     [MemberData(nameof(ConvertCases))]
     public void Decode_WhenPngMadeByImageMagick_ShouldMatchItsPixels(string[] options, bool sixteenBit, string targetPrefix)
     {
-        if (!HasImageMagick())
+        if (!oracle.Require("convert"))
         {
             return;
         }
@@ -109,7 +109,7 @@ public sealed class PngOracleTests : IDisposable
 
         File.WriteAllBytes(source, [.. Encoding.ASCII.GetBytes("P6\n23 17\n65535\n"), .. BigEndianSamples(ppm)]);
         var target = Path.Combine(directory, "theirs.png");
-        var (exit, _, stderr) = Run("convert", [source, .. options, targetPrefix + target]);
+        var (exit, _, stderr) = Oracle.Run("convert", [source, .. options, targetPrefix + target]);
         Assert.True(exit == 0, stderr);
 
         var decoded = PngDecoder.Decode(File.ReadAllBytes(target));
@@ -117,7 +117,7 @@ public sealed class PngOracleTests : IDisposable
 
         // ImageMagick's own rendering of its file is the reference, read back at the decoded depth.
         var depth = sixteenBit ? 16 : 8;
-        var (readExit, expected, readErr) = Run("convert", target, "-depth", depth.ToString(System.Globalization.CultureInfo.InvariantCulture), "-endian", "MSB", "rgba:-");
+        var (readExit, expected, readErr) = Oracle.Run("convert", target, "-depth", depth.ToString(System.Globalization.CultureInfo.InvariantCulture), "-endian", "MSB", "rgba:-");
         Assert.True(readExit == 0, readErr);
         Assert.Equal(depth, decoded.BitDepth);
         Assert.Equal(expected, BigEndianSamples(ToRgba(decoded)));
@@ -166,70 +166,5 @@ public sealed class PngOracleTests : IDisposable
         }
 
         return bytes;
-    }
-
-    private bool HasImageMagick()
-    {
-        // The machine may carry a minimal 'convert' stand-in; only the real ImageMagick prints this banner.
-        if (HasTool("convert") && Run("convert", "-version").StdOut is var banner
-            && Encoding.UTF8.GetString(banner).Contains("Version: ImageMagick", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        Skip("ImageMagick convert not available (apt-get install imagemagick).");
-        return false;
-    }
-
-    /// <summary>
-    /// Outside scripts/test.sh a missing oracle only skips; under it (MEDVISION_REQUIRE_ORACLES=1) the
-    /// oracle must be there, so a broken install cannot turn these tests into silent passes.
-    /// </summary>
-    private void Skip(string why)
-    {
-        if (Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1")
-        {
-            throw new InvalidOperationException($"Required oracle missing: {why}");
-        }
-
-        output.WriteLine($"{why} Skipping.");
-    }
-
-    private static bool HasTool(string name)
-    {
-        try
-        {
-            return Run("which", name).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no 'which' either
-        }
-    }
-
-    private static (int Exit, byte[] StdOut, string StdErr) Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderrTask = process.StandardError.ReadToEndAsync();
-        using var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, stdout.ToArray(), stderrTask.GetAwaiter().GetResult());
     }
 }

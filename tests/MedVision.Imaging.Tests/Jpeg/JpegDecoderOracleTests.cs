@@ -68,13 +68,13 @@ public sealed class JpegDecoderOracleTests : IDisposable
         """;
 
     private readonly ITestOutputHelper output;
-    private readonly JpegDecoderOracle oracle;
+    private readonly Oracle oracle;
     private readonly string directory;
 
     public JpegDecoderOracleTests(ITestOutputHelper output)
     {
         this.output = output;
-        oracle = new JpegDecoderOracle(output);
+        oracle = new Oracle(output);
         directory = Path.Combine(Path.GetTempPath(), "medvision-jpegdec-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
     }
@@ -172,13 +172,13 @@ public sealed class JpegDecoderOracleTests : IDisposable
         var source = Path.Combine(directory, "cmyk-source.ppm");
         File.WriteAllBytes(source, ToPnm(Synthetic(61, 47, true, 5)));
         var target = Path.Combine(directory, "cmyk.jpg");
-        JpegDecoderOracle.RunOk("convert", source, "-colorspace", "CMYK", "-quality", "92", target);
+        Oracle.RunOk("convert", source, "-colorspace", "CMYK", "-quality", "92", target);
         var jpeg = File.ReadAllBytes(target);
         var info = JpegDecoder.ReadInfo(jpeg);
         Assert.Equal(4, info.Components);
         Assert.Contains(info.ColorSpace, new[] { "cmyk", "ycck" });
 
-        var expected = FromPnm(JpegDecoderOracle.RunOk("convert", target, "-colorspace", "sRGB", "-depth", "8", "ppm:-"));
+        var expected = FromPnm(Oracle.RunOk("convert", target, "-colorspace", "sRGB", "-depth", "8", "ppm:-"));
         var (max, over1, samples) = Compare(expected, JpegDecoder.Decode(jpeg));
 
         output.WriteLine($"CMYK ({info.ColorSpace}) vs ImageMagick: max |diff| {max}, {over1} of {samples} over 1");
@@ -274,11 +274,11 @@ public sealed class JpegDecoderOracleTests : IDisposable
         File.WriteAllBytes(path, jpeg);
         if (!allowWarnings)
         {
-            return FromPnm(JpegDecoderOracle.RunOk("djpeg", "-pnm", path));
+            return FromPnm(Oracle.RunOk("djpeg", "-pnm", path));
         }
 
         // djpeg exits 2 when it only warned (corrupt or premature data) yet wrote the image.
-        var (exit, stdout, stderr) = JpegDecoderOracle.Run("djpeg", "-pnm", path);
+        var (exit, stdout, stderr) = Oracle.Run("djpeg", "-pnm", path);
         Assert.True(exit is 0 or 2 && stdout.Length > 0, $"djpeg failed ({exit}): {stderr}");
         return FromPnm(stdout);
     }
@@ -294,7 +294,7 @@ public sealed class JpegDecoderOracleTests : IDisposable
             cjpegArgs = [.. cjpegArgs.Select(a => a == "SCRIPT" ? script : a)];
         }
 
-        var jpeg = JpegDecoderOracle.RunOk("cjpeg", [.. cjpegArgs, source]);
+        var jpeg = Oracle.RunOk("cjpeg", [.. cjpegArgs, source]);
         if (jpegtranArgs is null)
         {
             return jpeg;
@@ -302,6 +302,6 @@ public sealed class JpegDecoderOracleTests : IDisposable
 
         var input = Path.Combine(directory, "transcode.jpg");
         File.WriteAllBytes(input, jpeg);
-        return JpegDecoderOracle.RunOk("jpegtran", [.. jpegtranArgs, input]);
+        return Oracle.RunOk("jpegtran", [.. jpegtranArgs, input]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
 
@@ -191,77 +190,5 @@ internal static class JpegDecoderTestSupport
         }
 
         return dst;
-    }
-}
-
-/// <summary>Runs oracle tools; a missing tool skips (with a note) unless MEDVISION_REQUIRE_ORACLES=1 demands it.</summary>
-internal sealed class JpegDecoderOracle(ITestOutputHelper output)
-{
-    public bool Require(params string[] tools)
-    {
-        foreach (var tool in tools)
-        {
-            if (!HasTool(tool) || (tool == "convert" && !IsImageMagick()))
-            {
-                var why = $"{tool} not available (apt-get install {(tool == "convert" ? "imagemagick" : "libjpeg-turbo-progs")}).";
-                if (Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1")
-                {
-                    throw new InvalidOperationException($"Required oracle missing: {why}");
-                }
-
-                output.WriteLine($"{why} Skipping.");
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    public static byte[] RunOk(string file, params string[] arguments)
-    {
-        var (exit, stdout, stderr) = Run(file, arguments);
-        Assert.True(exit == 0, $"{file} {string.Join(' ', arguments)} failed ({exit}): {stderr}");
-        return stdout;
-    }
-
-    public static (int Exit, byte[] StdOut, string StdErr) Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderrTask = process.StandardError.ReadToEndAsync();
-        using var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, stdout.ToArray(), stderrTask.GetAwaiter().GetResult());
-    }
-
-    private static bool IsImageMagick() =>
-        Encoding.UTF8.GetString(Run("convert", "-version").StdOut).Contains("Version: ImageMagick", StringComparison.Ordinal);
-
-    private static bool HasTool(string name)
-    {
-        try
-        {
-            return Run("which", name).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
     }
 }

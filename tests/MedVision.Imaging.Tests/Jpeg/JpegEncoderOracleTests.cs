@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text;
+using System.Globalization;
 using Xunit.Abstractions;
 
 namespace MedVision.Imaging.Tests;
@@ -12,11 +11,13 @@ namespace MedVision.Imaging.Tests;
 public sealed class JpegEncoderOracleTests : IDisposable
 {
     private readonly ITestOutputHelper output;
+    private readonly Oracle oracle;
     private readonly string directory;
 
     public JpegEncoderOracleTests(ITestOutputHelper output)
     {
         this.output = output;
+        oracle = new Oracle(output);
         directory = Path.Combine(Path.GetTempPath(), "medvision-jpegenc-oracle-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
     }
@@ -47,7 +48,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [MemberData(nameof(DecodeCases))]
     public void Encode_WhenDecodedByDjpeg_ShouldDecodeCleanlyAtEveryQuality(ColorModel color, JpegSubsampling subsampling, int width, int height)
     {
-        if (!HasTool("djpeg"))
+        if (!oracle.Require("djpeg"))
         {
             return;
         }
@@ -71,7 +72,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgba, 16)]
     public void Encode_WhenOtherSampleLayouts_ShouldDecodeCleanly(ColorModel color, int depth)
     {
-        if (!HasTool("djpeg"))
+        if (!oracle.Require("djpeg"))
         {
             return;
         }
@@ -90,7 +91,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgb, JpegSubsampling.Yuv444, 35.0)]
     public void Encode_WhenDecodedAtQuality95_ShouldStayCloseToInput(ColorModel color, JpegSubsampling subsampling, double minimumPsnr)
     {
-        if (!HasTool("djpeg"))
+        if (!oracle.Require("djpeg"))
         {
             return;
         }
@@ -108,7 +109,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgb)]
     public void Encode_WhenQualityRises_ShouldNotLosePsnrAndShouldGrowFile(ColorModel color)
     {
-        if (!HasTool("djpeg"))
+        if (!oracle.Require("djpeg"))
         {
             return;
         }
@@ -138,7 +139,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgb, JpegSubsampling.Yuv444, 85)]
     public void Encode_WhenComparedWithCjpeg_ShouldMatchItsSizeAndPsnr(ColorModel color, JpegSubsampling subsampling, int quality)
     {
-        if (!HasTool("cjpeg") || !HasTool("djpeg"))
+        if (!oracle.Require("cjpeg", "djpeg"))
         {
             return;
         }
@@ -164,7 +165,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgb, 100)]
     public void Encode_WhenComparedWithCjpeg_ShouldWriteIdenticalTables(ColorModel color, int quality)
     {
-        if (!HasTool("cjpeg"))
+        if (!oracle.Require("cjpeg"))
         {
             return;
         }
@@ -188,14 +189,14 @@ public sealed class JpegEncoderOracleTests : IDisposable
     public void Encode_WhenInspectedByIdentify_ShouldReportGeometryAndSampling(
         ColorModel color, JpegSubsampling subsampling, int width, int height, string colorspace, string sampling)
     {
-        if (!HasTool("identify"))
+        if (!oracle.Require("identify"))
         {
             return;
         }
 
         var path = Write(JpegEncoder.Encode(JpegEncoderTestData.Smooth(width, height, color), new JpegEncodeOptions(80, subsampling)), "identify");
 
-        var (exit, stdout, stderr) = Run("identify", "-verbose", path);
+        var (exit, stdout, stderr) = Oracle.Run("identify", "-verbose", path);
 
         var report = Encoding.UTF8.GetString(stdout);
         Assert.True(exit == 0 && stderr.Length == 0, stderr);
@@ -211,14 +212,14 @@ public sealed class JpegEncoderOracleTests : IDisposable
     [InlineData(ColorModel.Rgb, JpegSubsampling.Yuv444)]
     public void Encode_WhenTranscodedByJpegtran_ShouldKeepCoefficients(ColorModel color, JpegSubsampling subsampling)
     {
-        if (!HasTool("jpegtran") || !HasTool("djpeg"))
+        if (!oracle.Require("jpegtran", "djpeg"))
         {
             return;
         }
 
         // jpegtran re-codes the coefficients losslessly, so both files must decode to identical pixels.
         var jpeg = JpegEncoder.Encode(JpegEncoderTestData.Smooth(37, 29, color), new JpegEncodeOptions(75, subsampling));
-        var (exit, copy, stderr) = Run("jpegtran", "-copy", "none", "-optimize", Write(jpeg, "jpegtran"));
+        var (exit, copy, stderr) = Oracle.Run("jpegtran", "-copy", "none", "-optimize", Write(jpeg, "jpegtran"));
 
         Assert.True(exit == 0 && stderr.Length == 0, $"jpegtran: exit {exit}, {stderr}");
         Assert.Equal(Djpeg(jpeg, "original").Data, Djpeg(copy, "copy").Data);
@@ -226,7 +227,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
 
     private Raster Djpeg(byte[] jpeg, string name)
     {
-        var (exit, stdout, stderr) = Run("djpeg", Write(jpeg, name));
+        var (exit, stdout, stderr) = Oracle.Run("djpeg", Write(jpeg, name));
         Assert.True(exit == 0, $"djpeg exit {exit}: {stderr}");
         Assert.True(stderr.Length == 0, $"djpeg warned: {stderr}");
         return JpegEncoderPnm.Read(stdout);
@@ -239,7 +240,7 @@ public sealed class JpegEncoderOracleTests : IDisposable
         var source = Path.Combine(directory, "source.pnm");
         File.WriteAllBytes(source, JpegEncoderPnm.Write(image));
         string[] sampling = image.Color == ColorModel.Gray ? [] : ["-sample", subsampling == JpegSubsampling.Yuv420 ? "2x2" : "1x1"];
-        var (exit, stdout, stderr) = Run(
+        var (exit, stdout, stderr) = Oracle.Run(
             "cjpeg", ["-quality", quality.ToString(CultureInfo.InvariantCulture), .. sampling, "-baseline", source]);
         Assert.True(exit == 0, $"cjpeg exit {exit}: {stderr}");
         return stdout;
@@ -265,59 +266,6 @@ public sealed class JpegEncoderOracleTests : IDisposable
 
         var mse = squared / expected.Data.Length;
         return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
-    }
-
-    private bool HasTool(string name)
-    {
-        bool found;
-        try
-        {
-            found = Run("which", name).Exit == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            found = false; // no 'which' either
-        }
-
-        if (found)
-        {
-            return true;
-        }
-
-        var why = $"{name} not on PATH (apt-get install libjpeg-turbo-progs imagemagick).";
-        if (Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1")
-        {
-            throw new InvalidOperationException($"Required oracle missing: {why}");
-        }
-
-        output.WriteLine($"{why} Skipping.");
-        return false;
-    }
-
-    private static (int Exit, byte[] StdOut, string StdErr) Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stderrTask = process.StandardError.ReadToEndAsync();
-        using var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, stdout.ToArray(), stderrTask.GetAwaiter().GetResult());
     }
 }
 
