@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MedVision.Imaging;
 
@@ -20,6 +22,7 @@ public static partial class JpegDecoder
         /// inverse-transformed straight into the component planes; progressive ones accumulate in coefficient buffers.
         /// Returns false when a later progressive scan runs out of data, so the caller renders what it has.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool DecodeScan(Scan scan)
         {
             var f = frame!;
@@ -204,6 +207,7 @@ public static partial class JpegDecoder
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DecodeBlock(ref BitReader reader, ScanKind kind, Scan scan, Component c, int bx, int by, bool skip,
             ref int eobRun, scoped Span<short> block, scoped Span<int> workspace)
         {
@@ -256,12 +260,13 @@ public static partial class JpegDecoder
         /// <summary>
         /// Baseline/extended Huffman block (T.81 F.2.2): coefficients land in natural order, not yet dequantised.
         /// The bit buffer lives in locals for the whole block (written back at the end), which keeps it in registers.
-        /// Returns whether any AC coefficient was coded, so DC-only blocks can skip the IDCT.
+        /// Returns whether any AC symbol was coded, so DC-only blocks can skip the IDCT.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool DecodeSequentialBlock(ref BitReader reader, Component c, scoped Span<short> block, bool skip)
         {
-            block.Clear();
+            _ = block[63];
+            Unsafe.InitBlockUnaligned(ref Unsafe.As<short, byte>(ref MemoryMarshal.GetReference(block)), 0, 64 * sizeof(short));
             if (skip)
             {
                 return false; // libjpeg leaves the block zero once the data has run out
@@ -302,35 +307,58 @@ public static partial class JpegDecoder
             }
 
             c.DcPredictor = predictor;
-            block[0] = (short)predictor;
+            ref var coefficients = ref MemoryMarshal.GetReference(block);
+            coefficients = (short)predictor;
             var ac = c.AcTable!;
-            var acFast = ac.AcFast;
-            var lookup = ac.Lookup;
-            var natural = NaturalOrder;
-            var hasAc = false;
-            for (var k = 1; k < 64; k++)
+
+            // Unchecked indexing below: table indices are the top 10 bits (< 1024 = table size), k stays below 64 before
+            // a run of at most 15 is added, and NaturalOrder has 80 entries, all naming one of the block's 64 slots.
+            ref var acFast = ref MemoryMarshal.GetArrayDataReference(ac.AcFast);
+            ref var lookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
+            ref var natural = ref MemoryMarshal.GetArrayDataReference(NaturalOrder);
+            _ = ac.AcFast[(1 << HuffmanTable.LookupBits) - 1];
+            _ = ac.Lookup[(1 << HuffmanTable.LookupBits) - 1];
+            _ = NaturalOrder[79];
+            // Refills take eight bytes inline when none of them is 0xFF, as Fill's own fast path does.
+            ref var data = ref MemoryMarshal.GetReference(reader.Data);
+            var fastEnd = reader.FastRefillEnd;
+            var position = reader.Position;
+            var k = 1;
+            for (; k < 64; k++)
             {
                 if (count < 32)
                 {
-                    (reader.Bits, reader.Count) = (bits, count);
-                    reader.Fill();
-                    (bits, count) = (reader.Bits, reader.Count);
+                    ulong word;
+                    if (position <= fastEnd
+                        && !BitReader.HasFfByte(word = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, position)))))
+                    {
+                        var take = (64 - count) >> 3;
+                        bits |= (word >> (64 - (take * 8))) << (64 - count - (take * 8));
+                        count += take * 8;
+                        position += take;
+                    }
+                    else
+                    {
+                        (reader.Bits, reader.Count, reader.Position) = (bits, count, position);
+                        reader.Fill();
+                        (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+                        fastEnd = reader.FastRefillEnd;
+                    }
                 }
 
-                var index = (int)(bits >> lookupShift);
-                var fast = acFast[index];
+                var index = (nint)(bits >> lookupShift);
+                var fast = Unsafe.Add(ref acFast, index);
                 if (fast != 0)
                 {
                     // Code and magnitude resolved by one lookup.
                     k += (fast >> 8) & 15;
                     bits <<= fast & 0xFF;
                     count -= fast & 0xFF;
-                    block[natural[k]] = (short)(fast >> 16);
-                    hasAc = true;
+                    Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)(fast >> 16);
                     continue;
                 }
 
-                int rs = lookup[index];
+                int rs = Unsafe.Add(ref lookup, index);
                 if (rs != 0)
                 {
                     bits <<= rs >> 8;
@@ -339,7 +367,7 @@ public static partial class JpegDecoder
                 }
                 else
                 {
-                    (reader.Bits, reader.Count) = (bits, count);
+                    (reader.Bits, reader.Count, reader.Position) = (bits, count, position);
                     rs = reader.DecodeSlow(ac);
                     (bits, count) = (reader.Bits, reader.Count);
                 }
@@ -352,8 +380,7 @@ public static partial class JpegDecoder
                     var v = (int)(bits >> (64 - s));
                     bits <<= s;
                     count -= s;
-                    block[natural[k]] = (short)(v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
-                    hasAc = true;
+                    Unsafe.Add(ref coefficients, Unsafe.Add(ref natural, k)) = (short)(v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
                 }
                 else
                 {
@@ -366,11 +393,16 @@ public static partial class JpegDecoder
                 }
             }
 
+            // k > 1 means some AC symbol was read; at worst (only zero runs) the full IDCT runs on a DC-only block,
+            // which gives exactly what the DC shortcut would.
+            var hasAc = k > 1;
+            reader.Position = position;
             (reader.Bits, reader.Count) = (bits, count);
             return hasAc;
         }
 
         /// <summary>G.1.2.2 first AC pass: spectral band Ss..Se at point transform Al, with EOB runs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DecodeAcFirst(ref BitReader reader, HuffmanTable table, Scan scan, Span<short> coefficients, ref int eobRun)
         {
             if (eobRun > 0)
@@ -409,6 +441,7 @@ public static partial class JpegDecoder
         }
 
         /// <summary>G.1.2.3 AC refinement: correction bits for known non-zero coefficients, new ones of magnitude 1 &lt;&lt; Al.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DecodeAcRefine(ref BitReader reader, HuffmanTable table, Scan scan, Span<short> coefficients, ref int eobRun)
         {
             var p1 = 1 << scan.Al;

@@ -37,6 +37,7 @@ public static partial class JpegDecoder
         public byte[] Values { get; }
 
         /// <summary>Builds the canonical code (T.81 Annex C) and rejects over-subscribed or all-ones codes as libjpeg does.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static HuffmanTable Build(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values, bool isDc, int offset)
         {
             var maxCode = new int[18];
@@ -131,8 +132,18 @@ public static partial class JpegDecoder
             Position = position;
         }
 
-        /// <summary>Next unread byte: at a marker once <see cref="HitMarker"/>.</summary>
-        public int Position { get; private set; }
+        /// <summary>Next unread byte: at a marker once <see cref="HitMarker"/>. Hot loops may advance it themselves
+        /// (see <see cref="FastRefillEnd"/>).</summary>
+        public int Position { get; set; }
+
+        /// <summary>
+        /// The data, for hot loops that refill inline: while <see cref="Position"/> &lt;= <see cref="FastRefillEnd"/>
+        /// eight bytes can be read, and if none is 0xFF they are plain entropy data (no stuffing, no marker).
+        /// </summary>
+        public readonly ReadOnlySpan<byte> Data => data;
+
+        /// <summary>-1 once the reader has stopped at a marker or the end, so inline refills defer to <see cref="Fill"/>.</summary>
+        public readonly int FastRefillEnd => stopped ? -1 : data.Length - 8;
 
         public bool HitEof { get; private set; }
 
@@ -242,6 +253,7 @@ public static partial class JpegDecoder
             return p < data.Length ? data[p] : -1;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int DecodeSlow(HuffmanTable table)
         {
             // Lookup missed, so the code is longer than 10 bits; Count >= 16 here.
@@ -268,6 +280,7 @@ public static partial class JpegDecoder
             throw Fail(JpegErrorCodes.BadHuffman, $"JPEG entropy data near offset {Position} holds a code that is not in its Huffman table.");
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Fill()
         {
             // Fast path: 8 bytes with no 0xFF among them can be taken whole.
@@ -326,7 +339,7 @@ public static partial class JpegDecoder
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool HasFfByte(ulong word)
+        public static bool HasFfByte(ulong word)
         {
             // Classic "has zero byte" test applied to the complement: a byte is 0xFF iff ~byte is 0.
             var x = ~word;

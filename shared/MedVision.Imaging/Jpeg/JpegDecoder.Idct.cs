@@ -30,6 +30,7 @@ public static partial class JpegDecoder
         private const int Fix3072711026 = 25172;
 
         /// <summary>Dequantises and inverse-transforms one block into 8 rows of <paramref name="output"/>, level-shifted and clamped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Islow(ReadOnlySpan<short> coefficients, int[] quant, Span<int> workspace, Span<byte> output, int stride)
         {
             if (Avx2.IsSupported)
@@ -152,6 +153,7 @@ public static partial class JpegDecoder
         /// a transpose lets pass 2 run on columns of the workspace. All 32-bit, as the scalar version, so bit-identical
         /// (the scalar zero-column/row shortcuts give exactly what the full formulas give).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void IslowAvx2(ReadOnlySpan<short> coefficients, int[] quant, Span<byte> output, int stride)
         {
             _ = output[(7 * stride) + 7];
@@ -159,18 +161,44 @@ public static partial class JpegDecoder
             _ = quant[63];
             ref var c = ref MemoryMarshal.GetReference(coefficients);
             ref var q = ref MemoryMarshal.GetArrayDataReference(quant);
+
+            // Most blocks only code low frequencies. With rows 4..7 of coefficients zero, pass 1 runs the butterfly
+            // with those inputs dropped; with columns 4..7 zero the pass-1 outputs in those lanes are exactly zero,
+            // so pass 2 can do the same.
+            var lowRows = Vector256.LoadUnsafe(ref c);
+            var highRows = Vector256.LoadUnsafe(ref c, 32) | Vector256.LoadUnsafe(ref c, 48);
+            var rowsHighZero = highRows == Vector256<short>.Zero;
+            var all = lowRows | highRows | Vector256.LoadUnsafe(ref c, 16);
+            var columnsHighZero = ((all.AsUInt64() & Vector256.Create(0UL, ulong.MaxValue, 0UL, ulong.MaxValue)) == Vector256<ulong>.Zero);
+
             var r0 = Row(ref c, ref q, 0);
             var r1 = Row(ref c, ref q, 1);
             var r2 = Row(ref c, ref q, 2);
             var r3 = Row(ref c, ref q, 3);
-            var r4 = Row(ref c, ref q, 4);
-            var r5 = Row(ref c, ref q, 5);
-            var r6 = Row(ref c, ref q, 6);
-            var r7 = Row(ref c, ref q, 7);
+            Vector256<int> r4, r5, r6, r7;
+            if (rowsHighZero)
+            {
+                ButterflyLow(ref r0, ref r1, ref r2, ref r3, out r4, out r5, out r6, out r7, ConstBits - Pass1Bits);
+            }
+            else
+            {
+                r4 = Row(ref c, ref q, 4);
+                r5 = Row(ref c, ref q, 5);
+                r6 = Row(ref c, ref q, 6);
+                r7 = Row(ref c, ref q, 7);
+                Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits - Pass1Bits);
+            }
 
-            Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits - Pass1Bits);
             Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-            Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits + Pass1Bits + 3);
+            if (columnsHighZero)
+            {
+                ButterflyLow(ref r0, ref r1, ref r2, ref r3, out r4, out r5, out r6, out r7, ConstBits + Pass1Bits + 3);
+            }
+            else
+            {
+                Butterfly(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7, ConstBits + Pass1Bits + 3);
+            }
+
             Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
 
             ref var o = ref MemoryMarshal.GetReference(output);
@@ -253,6 +281,41 @@ public static partial class JpegDecoder
             v4 = Avx2.ShiftRightArithmetic(Avx2.Subtract(tmp13, o0), shift);
         }
 
+        /// <summary>
+        /// <see cref="Butterfly"/> for inputs 4..7 all zero, with the zero terms dropped and the products of each
+        /// input merged into one constant. Integer products distribute exactly (and wrap alike), so every sum before
+        /// the descale equals the full butterfly's.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ButterflyLow(
+            ref Vector256<int> v0, ref Vector256<int> v1, ref Vector256<int> v2, ref Vector256<int> v3,
+            out Vector256<int> v4, out Vector256<int> v5, out Vector256<int> v6, out Vector256<int> v7, [ConstantExpected] byte shift)
+        {
+            var round = Vector256.Create(1 << (shift - 1));
+            var tmp0 = Avx2.Add(Avx2.ShiftLeftLogical(v0, ConstBits), round);
+            var tmp2 = Avx2.MultiplyLow(v2, Vector256.Create(Fix0541196100));
+            var tmp3 = Avx2.MultiplyLow(v2, Vector256.Create(Fix0541196100 + Fix0765366865));
+            var tmp10 = Avx2.Add(tmp0, tmp3);
+            var tmp13 = Avx2.Subtract(tmp0, tmp3);
+            var tmp11 = Avx2.Add(tmp0, tmp2);
+            var tmp12 = Avx2.Subtract(tmp0, tmp2);
+
+            var z5 = Avx2.MultiplyLow(Avx2.Add(v1, v3), Vector256.Create(Fix1175875602));
+            var o0 = Avx2.Add(Avx2.Add(Avx2.MultiplyLow(v1, Vector256.Create(-Fix0899976223)), Avx2.MultiplyLow(v3, Vector256.Create(-Fix1961570560))), z5);
+            var o1 = Avx2.Add(Avx2.Add(Avx2.MultiplyLow(v3, Vector256.Create(-Fix2562915447)), Avx2.MultiplyLow(v1, Vector256.Create(-Fix0390180644))), z5);
+            var o2 = Avx2.Add(Avx2.MultiplyLow(v3, Vector256.Create(Fix3072711026 - Fix2562915447 - Fix1961570560)), z5);
+            var o3 = Avx2.Add(Avx2.MultiplyLow(v1, Vector256.Create(Fix1501321110 - Fix0899976223 - Fix0390180644)), z5);
+
+            v0 = Avx2.ShiftRightArithmetic(Avx2.Add(tmp10, o3), shift);
+            v7 = Avx2.ShiftRightArithmetic(Avx2.Subtract(tmp10, o3), shift);
+            v1 = Avx2.ShiftRightArithmetic(Avx2.Add(tmp11, o2), shift);
+            v6 = Avx2.ShiftRightArithmetic(Avx2.Subtract(tmp11, o2), shift);
+            v2 = Avx2.ShiftRightArithmetic(Avx2.Add(tmp12, o1), shift);
+            v5 = Avx2.ShiftRightArithmetic(Avx2.Subtract(tmp12, o1), shift);
+            v3 = Avx2.ShiftRightArithmetic(Avx2.Add(tmp13, o0), shift);
+            v4 = Avx2.ShiftRightArithmetic(Avx2.Subtract(tmp13, o0), shift);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Transpose(
             ref Vector256<int> r0, ref Vector256<int> r1, ref Vector256<int> r2, ref Vector256<int> r3,
@@ -285,6 +348,7 @@ public static partial class JpegDecoder
         }
 
         /// <summary>Fills a block with one value: the IDCT of a DC-only block, without the arithmetic.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void DcOnly(int dc, int quant, Span<byte> output, int stride)
         {
             _ = output[(7 * stride) + 7];

@@ -50,6 +50,9 @@ public static partial class JpegDecoder
         /// <summary>Reconstructed samples, <see cref="BlocksPerLine"/> * 8 wide.</summary>
         public byte[]? Plane { get; set; }
 
+        /// <summary>Whether <see cref="Plane"/> came from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (and goes back after output).</summary>
+        public bool PlanePooled { get; set; }
+
         public int Stride => BlocksPerLine * 8;
 
         public bool Decoded { get; set; }

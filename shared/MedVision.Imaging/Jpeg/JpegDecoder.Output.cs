@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
 namespace MedVision.Imaging;
 
 public static partial class JpegDecoder
@@ -57,9 +60,20 @@ public static partial class JpegDecoder
             }
 
             var raster = f.Components.Length == 1 ? ToGray(f) : ToRgb(f, ColorSpace());
+            foreach (var c in f.Components)
+            {
+                if (c.PlanePooled)
+                {
+                    ArrayPool<byte>.Shared.Return(c.Plane!);
+                    c.Plane = null;
+                    c.PlanePooled = false;
+                }
+            }
+
             return new Result(null, options.ApplyExifOrientation ? Orient(raster, orientation) : raster);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void InverseTransformAll(Frame f)
         {
             Span<int> workspace = stackalloc int[64];
@@ -82,11 +96,18 @@ public static partial class JpegDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Raster ToGray(Frame f)
     {
         var c = f.Components[0];
-        var raster = new Raster(f.Width, f.Height, ColorModel.Gray, 8, GC.AllocateUninitializedArray<byte>(f.Width * f.Height)); // every row is copied in
         var plane = c.Plane!;
+        if (c.Stride == f.Width && plane.Length == f.Width * f.Height)
+        {
+            // Whole blocks in both directions: the plane already is the raster (it is not used after this).
+            return new Raster(f.Width, f.Height, ColorModel.Gray, 8, plane);
+        }
+
+        var raster = new Raster(f.Width, f.Height, ColorModel.Gray, 8, GC.AllocateUninitializedArray<byte>(f.Width * f.Height)); // every row is copied in
         for (var y = 0; y < f.Height; y++)
         {
             plane.AsSpan(y * c.Stride, f.Width).CopyTo(raster.Data.AsSpan(y * f.Width, f.Width));
@@ -97,25 +118,36 @@ public static partial class JpegDecoder
 
     private static Raster ToRgb(Frame f, string colorSpace)
     {
+        var raster = new Raster(f.Width, f.Height, ColorModel.Rgb, 8, GC.AllocateUninitializedArray<byte>(f.Width * f.Height * 3)); // fully written below
+        ToRgbRows(f, colorSpace, raster.Data, 0, f.Height);
+        return raster;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ToRgbRows(Frame f, string colorSpace, byte[] output, int firstRow, int endRow)
+    {
         var width = f.Width;
-        var raster = new Raster(width, f.Height, ColorModel.Rgb, 8, GC.AllocateUninitializedArray<byte>(width * f.Height * 3)); // fully written below
         var n = f.Components.Length;
         var buffers = new byte[n][];
         var rows = new byte[n][];
+        var offsets = new int[n];
         for (var i = 0; i < n; i++)
         {
             // Upsamplers write whole input-sample groups, so allow one group of overhang past the width.
             buffers[i] = new byte[width + (2 * f.MaxH) + 8];
         }
 
-        var output = raster.Data;
-        for (var y = 0; y < f.Height; y++)
+        var sums = new ushort[width + 2];
+        for (var y = firstRow; y < endRow; y++)
         {
             for (var i = 0; i < n; i++)
             {
-                rows[i] = buffers[i];
-                UpsampleRow(f, f.Components[i], y, buffers[i]);
+                rows[i] = ComponentRow(f, f.Components[i], y, buffers[i], sums, out offsets[i]);
             }
+
+            var row0 = rows[0].AsSpan(offsets[0], width);
+            var row1 = rows[1].AsSpan(offsets[1], width);
+            var row2 = rows[2].AsSpan(offsets[2], width);
 
             var dst = output.AsSpan(y * width * 3, width * 3);
             switch (colorSpace)
@@ -123,24 +155,52 @@ public static partial class JpegDecoder
                 case "rgb":
                     for (var x = 0; x < width; x++)
                     {
-                        dst[3 * x] = rows[0][x];
-                        dst[(3 * x) + 1] = rows[1][x];
-                        dst[(3 * x) + 2] = rows[2][x];
+                        dst[3 * x] = row0[x];
+                        dst[(3 * x) + 1] = row1[x];
+                        dst[(3 * x) + 2] = row2[x];
                     }
 
                     break;
                 case "ycbcr":
-                    YccToRgb(rows[0], rows[1], rows[2], dst, width);
+                    YccToRgbRow(row0, row1, row2, dst, width);
                     break;
                 default:
-                    CmykToRgb(rows, dst, width, colorSpace == "ycck");
+                    CmykToRgb(row0, row1, row2, rows[3].AsSpan(offsets[3], width), dst, width, colorSpace == "ycck");
                     break;
             }
         }
-
-        return raster;
     }
 
+    /// <summary>
+    /// A full-resolution row of a component, starting at <paramref name="offset"/> of the array returned: the plane
+    /// row itself when it is not subsampled, a vectorised h2v2 fancy upsample, or <see cref="UpsampleRow"/> into
+    /// <paramref name="buffer"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte[] ComponentRow(Frame f, Component c, int y, byte[] buffer, ushort[] sums, out int offset)
+    {
+        offset = 0;
+        if (f.MaxH == c.H && f.MaxV == c.V)
+        {
+            offset = y * c.Stride;
+            return c.Plane!;
+        }
+
+        if (f.MaxH == 2 * c.H && f.MaxV == 2 * c.V && c.SampleWidth > 2)
+        {
+            var plane = c.Plane!;
+            var stride = c.Stride;
+            var near = y >> 1;
+            var far = (y & 1) == 0 ? Math.Max(near - 1, 0) : Math.Min(near + 1, c.SampleHeight - 1);
+            H2V2FancyRow(plane.AsSpan(near * stride, c.SampleWidth), plane.AsSpan(far * stride, c.SampleWidth), buffer, c.SampleWidth, sums);
+            return buffer;
+        }
+
+        UpsampleRow(f, c, y, buffer);
+        return buffer;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void YccToRgb(ReadOnlySpan<byte> yRow, ReadOnlySpan<byte> cbRow, ReadOnlySpan<byte> crRow, Span<byte> dst, int width)
     {
         var crToR = CrToR;
@@ -166,14 +226,16 @@ public static partial class JpegDecoder
     /// Adobe CMYK JPEGs store inverted inks (255 = no ink), so R = C' * K' / 255. YCCK first goes YCC -> RGB and then,
     /// as libjpeg's ycck_cmyk_convert does, C' = 255 - R.
     /// </summary>
-    private static void CmykToRgb(byte[][] rows, Span<byte> dst, int width, bool ycck)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CmykToRgb(ReadOnlySpan<byte> row0, ReadOnlySpan<byte> row1, ReadOnlySpan<byte> row2, ReadOnlySpan<byte> row3,
+        Span<byte> dst, int width, bool ycck)
     {
         for (var x = 0; x < width; x++)
         {
-            int c = rows[0][x];
-            int m = rows[1][x];
-            int ye = rows[2][x];
-            int k = rows[3][x];
+            int c = row0[x];
+            int m = row1[x];
+            int ye = row2[x];
+            int k = row3[x];
             if (ycck)
             {
                 var luma = c;
@@ -195,6 +257,7 @@ public static partial class JpegDecoder
     /// filters for 2:1 horizontal (when the component is wider than 2 samples), 1:2 vertical and 2:2, replication
     /// for other integer ratios; non-integer ratios (which libjpeg rejects) use nearest neighbour.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpsampleRow(Frame f, Component c, int y, byte[] row)
     {
         var plane = c.Plane!;
@@ -255,6 +318,7 @@ public static partial class JpegDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void H2V1Fancy(ReadOnlySpan<byte> input, Span<byte> output, int n)
     {
         _ = output[(2 * n) - 1];
@@ -273,6 +337,7 @@ public static partial class JpegDecoder
         output[(2 * n) - 1] = (byte)last;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void H2V2Fancy(ReadOnlySpan<byte> near, ReadOnlySpan<byte> far, Span<byte> output, int n)
     {
         _ = output[(2 * n) - 1];
@@ -297,6 +362,7 @@ public static partial class JpegDecoder
     }
 
     /// <summary>Turns the stored image upright for EXIF orientation 2..8 (1 returns it unchanged).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Raster Orient(Raster src, int orientation)
     {
         if (orientation is < 2 or > 8)

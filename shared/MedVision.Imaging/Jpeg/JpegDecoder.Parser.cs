@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace MedVision.Imaging;
@@ -627,7 +628,16 @@ public static partial class JpegDecoder
                 var blocks = c.BlocksPerLine * c.BlocksPerColumn;
                 // Not zeroed: every sample the output stage reads is written by the IDCT first (sequential scans cover
                 // every block they own, and a component no scan reached fails; progressive transforms all blocks).
-                c.Plane = GC.AllocateUninitializedArray<byte>(blocks * 64);
+                if (frame.Components.Length == 1 && c.Stride == frame.Width && blocks * 64 == frame.Width * frame.Height)
+                {
+                    c.Plane = GC.AllocateUninitializedArray<byte>(blocks * 64); // becomes the gray raster as it is
+                }
+                else
+                {
+                    // Only scratch for the output stage: rented, and returned once the raster is built.
+                    c.Plane = ArrayPool<byte>.Shared.Rent(blocks * 64);
+                    c.PlanePooled = true;
+                }
                 if (frame.Progressive)
                 {
                     c.Coefficients = new short[blocks * 64];
