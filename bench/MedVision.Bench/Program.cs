@@ -111,6 +111,11 @@ md.AppendLine("djpeg/cjpeg are timed as whole processes writing to /dev/null (st
 md.AppendLine("libjpeg-turbo and zlib in-process, so it is the tighter comparison. Inputs: a 7.84 MP synthetic radiograph (8-bit gray)");
 md.AppendLine("and a 1 MP RGB heatmap overlay; JPEG decode reads cjpeg's own quality-85 files.");
 md.AppendLine();
+md.AppendLine("Ratios from one run on a shared 2-core machine move by roughly ±20% between runs (seen: gray JPEG decode vs Pillow");
+md.AppendLine("between 0.69× and 0.93× while other builds ran). Run `bash scripts/bench.sh` on an idle machine before comparing.");
+md.AppendLine("PNG default mode is zlib level 5 with adaptive filters; each ~512 KB band keeps whichever of Huffman-only or LZ77");
+md.AppendLine("deflate is smaller, which is why noisy radiographs come out smaller than Pillow's level 6.");
+md.AppendLine();
 md.AppendLine("| operation | image | ours ms | ours MP/s | peer | peer ms | ratio | target | met | note |");
 md.AppendLine("|---|---|---:|---:|---|---:|---:|---|---|---|");
 foreach (var r in rows)
