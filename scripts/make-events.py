@@ -85,4 +85,8 @@ write("events/stepfunctions/mark-failed.json", {
     "error": {"Error": "ModelUnavailableException",
               "Cause": json.dumps({"errorMessage": "Endpoint medvision-xray-detector timed out after 30 s.",
                                    "errorType": "ModelUnavailableException"})}})
+write("events/stepfunctions/record-degraded.json", {
+    "image_id": IMAGE_ID,
+    "stage": "heatmap",
+    "error": {"Error": "IOException", "Cause": json.dumps({"errorMessage": "No space left on device", "errorType": "IOException"})}})
 print("events written")

@@ -29,6 +29,7 @@ public static class HandlerNames
     public const string Finalize = "finalize";
     public const string ManualReview = "manual-review";
     public const string MarkFailed = "mark-failed";
+    public const string RecordDegraded = "record-degraded";
 
     /// <summary>State machine Task resources: the ASL file's ${...FunctionArn} placeholders and the handler each runs.</summary>
     public static IReadOnlyDictionary<string, string> StateMachineFunctions { get; } = new Dictionary<string, string>
@@ -40,6 +41,7 @@ public static class HandlerNames
         ["FinalizeFunctionArn"] = Finalize,
         ["ManualReviewFunctionArn"] = ManualReview,
         ["MarkFailedFunctionArn"] = MarkFailed,
+        ["HeatmapDegradedFunctionArn"] = RecordDegraded,
     };
 }
 

@@ -181,7 +181,7 @@ public class StateMachineFileTests
     }
 
     [Fact]
-    public async Task Pipeline_WhenTheHeatmapCannotBeStored_ShouldStillReportAndComplete()
+    public async Task Pipeline_WhenTheHeatmapCannotBeStored_ShouldRecordWhyAndStillReportAndComplete()
     {
         var failingStore = new HeatmapRefusingStore(objects);
         var (workflow, uploads) = Build(
@@ -191,8 +191,16 @@ public class StateMachineFileTests
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
         Assert.Equal(ImageStatus.Completed, record.Status);
         Assert.Contains(result.History, e => e.Type == "CatchTaken" && e.StateName == "Heatmap");
+        Assert.Contains(result.History, e => e.Type == "StateEntered" && e.StateName == "RecordHeatmapDegraded");
         Assert.NotNull(record.ReportId);
         Assert.Null(record.HeatmapKey);
+
+        // The record says why there is no heatmap, and the stage is closed rather than left running.
+        var heatmap = record.StageTimings["heatmap"];
+        Assert.Equal("degraded", heatmap.Outcome);
+        Assert.NotNull(heatmap.CompletedAt);
+        Assert.Contains("No space left on device", heatmap.Error, StringComparison.Ordinal);
+        Assert.Contains(events.Events, e => e.Type == PipelineEvent.StageDegraded && e.Stage == PipelineStage.Heatmap);
     }
 
     [Fact]

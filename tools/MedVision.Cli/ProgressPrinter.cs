@@ -41,6 +41,7 @@ public sealed class ProgressPrinter(TextWriter output)
             PipelineEvent.ImageUploaded => $"{"upload",-13} ok            {e.Detail}",
             PipelineEvent.StageCompleted => string.Create(
                 CultureInfo.InvariantCulture, $"{stage,-13} ok {e.DurationMs,8:0.0} ms  {e.Detail}"),
+            PipelineEvent.StageDegraded => $"{stage,-13} DEGRADED (continuing without it): {e.Detail}",
             PipelineEvent.ImageCompleted => $"{"pipeline",-13} COMPLETED",
             PipelineEvent.ImageManualReview => $"{"pipeline",-13} MANUAL REVIEW (modality confidence {e.Detail} < {Core.Classification.ModalityClassification.ManualReviewThreshold:0.00})",
             PipelineEvent.ImageFailed => $"{"pipeline",-13} FAILED in {stage}: {e.Detail}",

@@ -37,6 +37,8 @@ public static class StageHandlers
             new StageHandler<StageRequest, StatusResult>(
                 HandlerNames.ManualReview, json.StageRequest, json.StatusResult, stages.Finish.RequestManualReviewAsync),
             new StageHandler<FailureRequest, StatusResult>(HandlerNames.MarkFailed, json.FailureRequest, json.StatusResult, stages.Finish.MarkFailedAsync),
+            new StageHandler<FailureRequest, StatusResult>(
+                HandlerNames.RecordDegraded, json.FailureRequest, json.StatusResult, stages.Finish.RecordDegradedAsync),
         ];
     }
 }

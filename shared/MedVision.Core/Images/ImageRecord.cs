@@ -11,6 +11,9 @@ public sealed record StageTiming
     [JsonPropertyName("completed_at")] public DateTimeOffset? CompletedAt { get; init; }
     [JsonPropertyName("duration_ms")] public double? DurationMs { get; init; }
     [JsonPropertyName("outcome")] public string? Outcome { get; init; }
+
+    /// <summary>Why a stage failed or degraded; absent when it succeeded.</summary>
+    [JsonPropertyName("error")] public string? Error { get; init; }
 }
 
 /// <summary>

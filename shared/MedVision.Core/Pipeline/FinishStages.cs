@@ -58,6 +58,44 @@ public sealed class FinishStages(IRecordStore records, IEventPublisher events, S
         return new StatusResult { ImageId = record.ImageId, Status = record.Status };
     }
 
+    /// <summary>
+    /// A stage whose failure the state machine tolerates (the heatmap): close its timing as degraded with the
+    /// reason, so the record says why the visualization is missing, and let the run go on.
+    /// </summary>
+    public async Task<StatusResult> RecordDegradedAsync(FailureRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var stage = request.Stage ?? throw new ValidationException("event.invalid", "A degraded-stage event must name its stage.");
+        var (code, message) = Describe(request.Error);
+        var now = tracker.Time.GetUtcNow();
+        var key = StageTracker.StageName(stage);
+        var record = await records.UpdateAsync(request.ImageId, r =>
+        {
+            var timings = new Dictionary<string, StageTiming>(r.StageTimings);
+            var started = timings.TryGetValue(key, out var t) ? t.StartedAt : now;
+            timings[key] = new StageTiming
+            {
+                StartedAt = started,
+                CompletedAt = now,
+                DurationMs = (now - started).TotalMilliseconds,
+                Outcome = "degraded",
+                Error = $"{code}: {message}",
+            };
+            return r with { StageTimings = timings, UpdatedAt = now };
+        }, ct);
+        await events.PublishAsync(new PipelineEvent
+        {
+            Type = PipelineEvent.StageDegraded,
+            ImageId = record.ImageId,
+            UserId = record.UserId,
+            Stage = stage,
+            Status = record.Status,
+            Timestamp = now,
+            Detail = $"{code}: {message}",
+        }, ct);
+        return new StatusResult { ImageId = record.ImageId, Status = record.Status };
+    }
+
     /// <summary>Extracts a readable reason from a Catch's {Error, Cause}; Lambda puts a JSON body in Cause.</summary>
     public static (string Code, string Message) Describe(StateError? error)
     {

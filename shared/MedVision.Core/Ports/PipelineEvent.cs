@@ -7,6 +7,7 @@ namespace MedVision.Core.Ports;
 public sealed record PipelineEvent
 {
     public const string StageCompleted = "stage.completed";
+    public const string StageDegraded = "stage.degraded";
     public const string ImageUploaded = "image.uploaded";
     public const string ImageCompleted = "image.completed";
     public const string ImageFailed = "image.failed";
