@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MedVision.Testing;
+
+namespace MedVision.Dicom.Tests;
+
+/// <summary>One file of the generated corpus. <see cref="BasePath"/> is the native file it was made from.</summary>
+public sealed record CorpusFile(string Name, string Path, string BasePath, string TransferSyntaxUid, bool Lossless, string Description)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// The DICOM corpus, built once per test process by Corpus/make_corpus.py with pydicom, DCMTK and GDCM (all
+/// independent of our code), into a temp folder keyed by the script's hash so repeated runs reuse it.
+/// </summary>
+public static class TestCorpus
+{
+    private static readonly Lazy<IReadOnlyList<CorpusFile>> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static IReadOnlyList<CorpusFile> Files => Built.Value;
+
+    /// <summary>Tools the corpus needs; tests call <c>ExternalTools.Require(log, TestCorpus.Tools)</c> first.</summary>
+    public static string[] Tools { get; } = ["pydicom", "dcmconv", "dcmcrle", "dcmcjpeg", "gdcmconv"];
+
+    public static CorpusFile Get(string name) => Files.Single(f => f.Name == name);
+
+    /// <summary>xunit MemberData: one row per corpus file name (the corpus is built when the data is enumerated).</summary>
+    public static IEnumerable<object[]> Names() =>
+        ExternalTools.Has("pydicom") ? Files.Select(f => new object[] { f.Name }) : [["(corpus unavailable)"]];
+
+    private static IReadOnlyList<CorpusFile> Build()
+    {
+        var script = System.IO.Path.Combine(RepoPaths.Root, "tests", "MedVision.Dicom.Tests", "Corpus", "make_corpus.py");
+        var hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(script)))[..16];
+        var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medvision-dicom-corpus-" + hash);
+        var manifest = System.IO.Path.Combine(dir, "manifest.json");
+        if (!File.Exists(manifest))
+        {
+            var staging = dir + ".tmp-" + Environment.ProcessId;
+            ExternalTools.RunOk(ExternalTools.Python, script, staging);
+            try
+            {
+                Directory.Move(staging, dir);
+            }
+            catch (IOException) when (File.Exists(manifest))
+            {
+                Directory.Delete(staging, recursive: true); // another test process built it first
+            }
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(manifest));
+        return doc.RootElement.EnumerateArray().Select(e => new CorpusFile(
+            e.GetProperty("name").GetString()!,
+            System.IO.Path.Combine(dir, e.GetProperty("file").GetString()!),
+            System.IO.Path.Combine(dir, e.GetProperty("base").GetString()!),
+            e.GetProperty("ts").GetString()!,
+            e.GetProperty("lossless").GetBoolean(),
+            e.GetProperty("description").GetString()!)).ToList();
+    }
+}

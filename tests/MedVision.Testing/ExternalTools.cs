@@ -1,0 +1,109 @@
+using System.Diagnostics;
+
+namespace MedVision.Testing;
+
+/// <summary>
+/// Runs independent oracle tools (DCMTK, GDCM, dicom3tools, pydicom via /usr/bin/python3). A missing tool makes
+/// <see cref="Require"/> return false (the test skips with a note), except under MEDVISION_REQUIRE_ORACLES=1
+/// (scripts/test.sh), where it throws, so a broken install cannot turn oracle tests into silent passes.
+/// </summary>
+public static class ExternalTools
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>Debian's python has pydicom and numpy; a pyenv python earlier on PATH may not.</summary>
+    public const string Python = "/usr/bin/python3";
+
+    public static bool OraclesRequired => Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1";
+
+    /// <summary>True when every tool is there; otherwise logs and returns false, or throws when oracles are required.</summary>
+    public static bool Require(Action<string> log, params string[] tools)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (var tool in tools)
+        {
+            if (!Has(tool))
+            {
+                var why = $"{tool} not available (apt-get install {PackageOf(tool)}).";
+                if (OraclesRequired)
+                {
+                    throw new InvalidOperationException($"Required oracle missing: {why}");
+                }
+
+                log($"{why} Skipping.");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool Has(string tool) => tool switch
+    {
+        "pydicom" => File.Exists(Python) && Run(Python, ["-c", "import pydicom, numpy"]).Exit == 0,
+        _ when tool.StartsWith('/') => File.Exists(tool),
+        _ => OnPath(tool),
+    };
+
+    /// <summary>Runs a tool and asserts exit code 0; returns stdout.</summary>
+    public static byte[] RunOk(string file, params string[] arguments)
+    {
+        var (exit, stdout, stderr) = Run(file, arguments);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({exit}): {stderr}");
+        }
+
+        return stdout;
+    }
+
+    public static (int Exit, byte[] StdOut, string StdErr) Run(string file, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        using var stdout = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var limit = timeout ?? DefaultTimeout;
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} did not finish within {limit.TotalSeconds} s.");
+        }
+
+        copy.GetAwaiter().GetResult();
+        return (process.ExitCode, stdout.ToArray(), stderrTask.GetAwaiter().GetResult());
+    }
+
+    private static string PackageOf(string tool) => tool switch
+    {
+        "pydicom" => "python3-pydicom python3-numpy",
+        "gdcmconv" or "gdcmdump" or "gdcmimg" or "gdcmraw" or "gdcminfo" => "libgdcm-tools",
+        "dciodvfy" or "dcdump" or "dcsqueeze" => "dicom3tools",
+        "pngcheck" => "pngcheck",
+        "convert" or "identify" => "imagemagick",
+        "djpeg" or "cjpeg" or "jpegtran" => "libjpeg-turbo-progs",
+        _ => "dcmtk",
+    };
+
+    private static bool OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, name)));
+}
