@@ -7,6 +7,17 @@ namespace MedVision.Dicom.Tests;
 /// <summary>One file of the generated corpus. <see cref="BasePath"/> is the native file it was made from.</summary>
 public sealed record CorpusFile(string Name, string Path, string BasePath, string TransferSyntaxUid, bool Lossless, string Description)
 {
+    /// <summary>Encoding features the file exercises ("implicit-le", "undefined-length", "un-sequence", ...; see make_corpus.py).</summary>
+    public IReadOnlyList<string> Features { get; init; } = [];
+
+    /// <summary>
+    /// Character set files only: element path ("(0010,0010)", "(0008,2218)[0].(0008,0104)") to the value as pydicom
+    /// decodes it. The text oracle where DCMTK cannot convert (ISO 2022 IR 87 with ICU).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Text { get; init; } = new Dictionary<string, string>();
+
+    public bool Has(string feature) => Features.Contains(feature);
+
     public override string ToString() => Name;
 }
 
@@ -21,7 +32,7 @@ public static class TestCorpus
     public static IReadOnlyList<CorpusFile> Files => Built.Value;
 
     /// <summary>Tools the corpus needs; tests call <c>ExternalTools.Require(log, TestCorpus.Tools)</c> first.</summary>
-    public static string[] Tools { get; } = ["pydicom", "dcmconv", "dcmcrle", "dcmcjpeg", "gdcmconv"];
+    public static string[] Tools { get; } = ["pydicom", "dcmconv", "dcmcrle", "dcmcjpeg", "img2dcm", "gdcmconv", "gdcmimg", "convert"];
 
     public static CorpusFile Get(string name) => Files.Single(f => f.Name == name);
 
@@ -29,7 +40,7 @@ public static class TestCorpus
     public static IEnumerable<object[]> Names() =>
         ExternalTools.Has("pydicom") ? Files.Select(f => new object[] { f.Name }) : [["(corpus unavailable)"]];
 
-    private static IReadOnlyList<CorpusFile> Build()
+    private static List<CorpusFile> Build()
     {
         var script = System.IO.Path.Combine(RepoPaths.Root, "tests", "MedVision.Dicom.Tests", "Corpus", "make_corpus.py");
         var hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(script)))[..16];
@@ -56,6 +67,12 @@ public static class TestCorpus
             System.IO.Path.Combine(dir, e.GetProperty("base").GetString()!),
             e.GetProperty("ts").GetString()!,
             e.GetProperty("lossless").GetBoolean(),
-            e.GetProperty("description").GetString()!)).ToList();
+            e.GetProperty("description").GetString()!)
+        {
+            Features = e.TryGetProperty("features", out var features) ? [.. features.EnumerateArray().Select(f => f.GetString()!)] : [],
+            Text = e.TryGetProperty("text", out var text)
+                ? text.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                : new Dictionary<string, string>(),
+        }).ToList();
     }
 }

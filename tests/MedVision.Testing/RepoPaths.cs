@@ -21,6 +21,13 @@ public static class RepoPaths
             }
         }
 
+        var built = typeof(RepoPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "MedVisionRepoRoot")?.Value;
+        if (built is not null && File.Exists(Path.Combine(built, "MedVision.slnx")))
+        {
+            return built;
+        }
+
         throw new InvalidOperationException($"Cannot find the repository root (MedVision.slnx) above {AppContext.BaseDirectory}.");
     }
 }
