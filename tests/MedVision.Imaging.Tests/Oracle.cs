@@ -34,6 +34,34 @@ internal sealed class Oracle(ITestOutputHelper output)
         return true;
     }
 
+    /// <summary>
+    /// <see cref="Require"/> for Python modules imported by /usr/bin/python3 (e.g. pydicom for the DICOM oracle
+    /// plumbing): skips when one is missing, or fails under MEDVISION_REQUIRE_ORACLES=1.
+    /// </summary>
+    public bool RequirePython(params string[] modules)
+    {
+        foreach (var module in modules)
+        {
+            var present = File.Exists(Python) && Run(Python, "-c", $"import {module}").Exit == 0;
+            if (!present)
+            {
+                var why = $"{Python} cannot import {module} (apt-get install python3-{module}).";
+                if (Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1")
+                {
+                    throw new InvalidOperationException($"Required oracle missing: {why}");
+                }
+
+                output.WriteLine($"{why} Skipping.");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The system interpreter, named explicitly so a virtualenv on PATH cannot stand in for Debian's modules.</summary>
+    public const string Python = "/usr/bin/python3";
+
     public static byte[] RunOk(string file, params string[] arguments)
     {
         var (exit, stdout, stderr) = Run(file, arguments);
@@ -71,6 +99,8 @@ internal sealed class Oracle(ITestOutputHelper output)
     {
         "pngcheck" => "pngcheck",
         "convert" or "identify" => "imagemagick",
+        "dcmcjpeg" or "dcmdjpeg" or "dcmdump" or "img2dcm" or "dcmconv" => "dcmtk",
+        "gdcmimg" or "gdcmconv" or "gdcmraw" => "libgdcm-tools",
         _ => "libjpeg-turbo-progs",
     };
 

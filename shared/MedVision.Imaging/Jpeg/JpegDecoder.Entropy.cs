@@ -26,6 +26,12 @@ public static partial class JpegDecoder
         private bool DecodeScan(Scan scan)
         {
             var f = frame!;
+            if (f.Lossless)
+            {
+                DecodeLosslessScan(scan);
+                return true;
+            }
+
             var reader = new BitReader(data, pos);
             var kind = !f.Progressive ? ScanKind.Sequential
                 : scan.Ss == 0 ? (scan.Ah == 0 ? ScanKind.DcFirst : ScanKind.DcRefine)
@@ -213,6 +219,12 @@ public static partial class JpegDecoder
         {
             if (kind == ScanKind.Sequential)
             {
+                if (c.Plane16 is not null)
+                {
+                    DecodeBlock12(ref reader, c, bx, by, skip, block, workspace);
+                    return;
+                }
+
                 var stride = c.Stride;
                 var target = c.Plane.AsSpan((by * 8 * stride) + (bx * 8));
                 if (DecodeSequentialBlock(ref reader, c, block, skip))
@@ -254,6 +266,22 @@ public static partial class JpegDecoder
                 default:
                     DecodeAcRefine(ref reader, c.AcTable!, scan, coefficients, ref eobRun);
                     break;
+            }
+        }
+
+        /// <summary>A sequential 12-bit block: the same entropy decoding, then IJG's 12-bit IDCT into the 16-bit plane.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void DecodeBlock12(ref BitReader reader, Component c, int bx, int by, bool skip, scoped Span<short> block, scoped Span<int> workspace)
+        {
+            var stride = c.Stride;
+            var target = c.Plane16.AsSpan((by * 8 * stride) + (bx * 8));
+            if (DecodeSequentialBlock(ref reader, c, block, skip))
+            {
+                Idct12.Islow(block, c.Quant!, workspace, target, stride);
+            }
+            else
+            {
+                Idct12.DcOnly(block[0], c.Quant![0], target, stride);
             }
         }
 

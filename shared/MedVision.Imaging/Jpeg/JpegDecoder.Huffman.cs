@@ -17,6 +17,10 @@ public static partial class JpegDecoder
             MaxCode = maxCode;
             ValueOffset = valueOffset;
             Values = values;
+            foreach (var v in values)
+            {
+                MaxSymbol = Math.Max(MaxSymbol, v);
+            }
         }
 
         /// <summary>Indexed by the next 10 bits: (code length &lt;&lt; 8) | symbol, or 0 when the code is longer (or invalid).</summary>
@@ -36,7 +40,13 @@ public static partial class JpegDecoder
 
         public byte[] Values { get; }
 
-        /// <summary>Builds the canonical code (T.81 Annex C) and rejects over-subscribed or all-ones codes as libjpeg does.</summary>
+        /// <summary>Largest symbol. DC tables reach 16 only for lossless (difference category 16), which DCT scans refuse.</summary>
+        public int MaxSymbol { get; }
+
+        /// <summary>
+        /// Builds the canonical code (T.81 Annex C) and rejects over-subscribed or all-ones codes as libjpeg does. DC-class
+        /// symbols may be 0..16 (16 only means something to lossless; the parser rejects it for DCT frames).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static HuffmanTable Build(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values, bool isDc, int offset)
         {
@@ -102,9 +112,9 @@ public static partial class JpegDecoder
             {
                 foreach (var v in values)
                 {
-                    if (v > 15)
+                    if (v > 16)
                     {
-                        throw Fail(JpegErrorCodes.BadHuffman, $"JPEG DC Huffman table at offset {offset} has a magnitude category {v} above 15.");
+                        throw Fail(JpegErrorCodes.BadHuffman, $"JPEG DC Huffman table at offset {offset} has a magnitude category {v} above 16.");
                     }
                 }
             }

@@ -50,6 +50,16 @@ public static partial class JpegDecoder
         /// <summary>Reconstructed samples, <see cref="BlocksPerLine"/> * 8 wide.</summary>
         public byte[]? Plane { get; set; }
 
+        /// <summary>
+        /// 12-bit DCT and lossless frames only (then <see cref="Plane"/> stays null): 12-bit DCT samples laid out like
+        /// <see cref="Plane"/> (<see cref="Stride"/> wide), or lossless reconstructed samples before the point transform,
+        /// one per image pixel (frame width wide).
+        /// </summary>
+        public ushort[]? Plane16 { get; set; }
+
+        /// <summary>Lossless only: the point transform (Pt) of the scan that coded this component; output shifts left by it.</summary>
+        public int PointTransform { get; set; }
+
         /// <summary>Whether <see cref="Plane"/> came from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (and goes back after output).</summary>
         public bool PlanePooled { get; set; }
 
@@ -64,7 +74,7 @@ public static partial class JpegDecoder
         public HuffmanTable? AcTable { get; set; }
     }
 
-    /// <summary>The SOF header plus MCU geometry; carries precision so 12-bit and lossless can slot in later.</summary>
+    /// <summary>The SOF header plus MCU geometry (DCT processes; lossless frames code one sample per data unit).</summary>
     private sealed class Frame
     {
         public required JpegProcess Process { get; init; }
@@ -86,6 +96,11 @@ public static partial class JpegDecoder
         public int McusPerColumn => DivCeil(Height, 8 * MaxV);
 
         public bool Progressive => Process == JpegProcess.Progressive;
+
+        public bool Lossless => Process == JpegProcess.Lossless;
+
+        /// <summary>A 12-bit DCT frame (extended or progressive): 16-bit planes, IJG's 12-bit IDCT and output tables.</summary>
+        public bool Dct12 => Precision == 12 && Process != JpegProcess.Lossless;
     }
 
     /// <summary>An SOS header resolved against the frame.</summary>

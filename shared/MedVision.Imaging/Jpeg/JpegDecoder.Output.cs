@@ -59,7 +59,11 @@ public static partial class JpegDecoder
                 InverseTransformAll(f);
             }
 
-            var raster = f.Components.Length == 1 ? ToGray(f) : ToRgb(f, ColorSpace());
+            // "raw": components as decoded (upsampled, not converted); lossless is always raw.
+            var colorSpace = f.Lossless || !options.ConvertColor ? "raw" : ColorSpace();
+            var raster = f.Lossless ? LosslessRaster(f)
+                : f.Dct12 ? (f.Components.Length == 1 ? ToGray12(f) : ToColor12(f, colorSpace))
+                : f.Components.Length == 1 ? ToGray(f) : ToRgb(f, colorSpace);
             foreach (var c in f.Components)
             {
                 if (c.PlanePooled)
@@ -82,8 +86,22 @@ public static partial class JpegDecoder
                 // A component no scan reached keeps zero coefficients; any table dequantises zeros to mid-gray.
                 var quant = c.Quant ?? quantTables[c.QuantId] ?? new int[64];
                 var coefficients = c.Coefficients!;
-                var plane = c.Plane!;
                 var stride = c.Stride;
+                if (c.Plane16 is { } plane16)
+                {
+                    for (var by = 0; by < c.BlocksPerColumn; by++)
+                    {
+                        for (var bx = 0; bx < c.BlocksPerLine; bx++)
+                        {
+                            var block = coefficients.AsSpan(((by * c.BlocksPerLine) + bx) * 64, 64);
+                            Idct12.Islow(block, quant, workspace, plane16.AsSpan((by * 8 * stride) + (bx * 8)), stride);
+                        }
+                    }
+
+                    continue;
+                }
+
+                var plane = c.Plane!;
                 for (var by = 0; by < c.BlocksPerColumn; by++)
                 {
                     for (var bx = 0; bx < c.BlocksPerLine; bx++)
@@ -118,7 +136,10 @@ public static partial class JpegDecoder
 
     private static Raster ToRgb(Frame f, string colorSpace)
     {
-        var raster = new Raster(f.Width, f.Height, ColorModel.Rgb, 8, GC.AllocateUninitializedArray<byte>(f.Width * f.Height * 3)); // fully written below
+        // Unconverted 4-component data keeps all four channels; everything else becomes RGB.
+        var channels = colorSpace == "raw" && f.Components.Length == 4 ? 4 : 3;
+        var raster = new Raster(f.Width, f.Height, channels == 4 ? ColorModel.Rgba : ColorModel.Rgb, 8,
+            GC.AllocateUninitializedArray<byte>(f.Width * f.Height * channels)); // fully written below
         ToRgbRows(f, colorSpace, raster.Data, 0, f.Height);
         return raster;
     }
@@ -149,10 +170,25 @@ public static partial class JpegDecoder
             var row1 = rows[1].AsSpan(offsets[1], width);
             var row2 = rows[2].AsSpan(offsets[2], width);
 
+            if (colorSpace == "raw" && n == 4)
+            {
+                var row3 = rows[3].AsSpan(offsets[3], width);
+                var dst4 = output.AsSpan(y * width * 4, width * 4);
+                for (var x = 0; x < width; x++)
+                {
+                    dst4[4 * x] = row0[x];
+                    dst4[(4 * x) + 1] = row1[x];
+                    dst4[(4 * x) + 2] = row2[x];
+                    dst4[(4 * x) + 3] = row3[x];
+                }
+
+                continue;
+            }
+
             var dst = output.AsSpan(y * width * 3, width * 3);
             switch (colorSpace)
             {
-                case "rgb":
+                case "rgb" or "raw":
                     for (var x = 0; x < width; x++)
                     {
                         dst[3 * x] = row0[x];
@@ -372,9 +408,9 @@ public static partial class JpegDecoder
 
         var w = src.Width;
         var h = src.Height;
-        var channels = src.Channels;
+        var channels = src.Channels * (src.BitDepth / 8); // bytes per pixel
         var transposed = orientation >= 5;
-        var dst = new Raster(transposed ? h : w, transposed ? w : h, src.Color, 8);
+        var dst = new Raster(transposed ? h : w, transposed ? w : h, src.Color, src.BitDepth);
         var dw = dst.Width;
         var dh = dst.Height;
         var s = src.Data;

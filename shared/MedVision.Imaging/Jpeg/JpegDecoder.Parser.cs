@@ -121,10 +121,9 @@ public static partial class JpegDecoder
                     case 0xC0:
                     case 0xC1:
                     case 0xC2:
+                    case 0xC3:
                         ParseFrame(marker, segment, markerOffset);
                         break;
-                    case 0xC3:
-                        throw Fail(JpegErrorCodes.Unsupported, "lossless JPEG (SOF3) is not supported yet");
                     case 0xC5 or 0xC6 or 0xC7:
                         throw Fail(JpegErrorCodes.Unsupported, $"hierarchical JPEG (SOF{marker - 0xC0}) at offset {markerOffset} is not supported.");
                     case >= 0xC9 and <= 0xCF when marker != MarkerDac:
@@ -286,14 +285,21 @@ public static partial class JpegDecoder
                 throw Fail(JpegErrorCodes.BadSegment, $"JPEG SOF at offset {offset} has {s.Length} data bytes, not 6 + 3 x {count} components.");
             }
 
-            if (precision == 12)
+            var process = marker switch
             {
-                throw Fail(JpegErrorCodes.Unsupported, $"JPEG SOF at offset {offset} declares 12-bit samples, which are not supported yet.");
-            }
-
-            if (precision != 8)
+                0xC0 => JpegProcess.Baseline,
+                0xC1 => JpegProcess.ExtendedSequential,
+                0xC2 => JpegProcess.Progressive,
+                _ => JpegProcess.Lossless,
+            };
+            switch (process)
             {
-                throw Fail(JpegErrorCodes.BadHeader, $"JPEG SOF at offset {offset} declares sample precision {precision}; DCT processes allow 8 or 12.");
+                case JpegProcess.Lossless when precision is < 2 or > 16:
+                    throw Fail(JpegErrorCodes.BadHeader, $"JPEG lossless SOF3 at offset {offset} declares sample precision {precision}; lossless allows 2..16.");
+                case JpegProcess.Baseline when precision != 8:
+                    throw Fail(JpegErrorCodes.BadHeader, $"JPEG baseline SOF0 at offset {offset} declares sample precision {precision}; baseline allows only 8.");
+                case JpegProcess.ExtendedSequential or JpegProcess.Progressive when precision is not (8 or 12):
+                    throw Fail(JpegErrorCodes.BadHeader, $"JPEG SOF at offset {offset} declares sample precision {precision}; DCT processes allow 8 or 12.");
             }
 
             if (width == 0 || height == 0)
@@ -342,11 +348,18 @@ public static partial class JpegDecoder
                 components[i] = new Component { Id = c[0], Index = i, H = h, V = v, QuantId = c[2] };
             }
 
+            if (process == JpegProcess.Lossless && count > 1 && components.Any(c => c.H != 1 || c.V != 1))
+            {
+                // Each sample is its own data unit, so subsampled components would need upsampling nobody in DICOM asks for.
+                throw Fail(JpegErrorCodes.Unsupported,
+                    $"JPEG lossless SOF3 at offset {offset} has subsampled components ({string.Join(',', components.Select(c => $"{c.H}x{c.V}"))}); only 1x1 is supported.");
+            }
+
             var maxH = components.Max(c => c.H);
             var maxV = components.Max(c => c.V);
             var f = new Frame
             {
-                Process = marker switch { 0xC0 => JpegProcess.Baseline, 0xC1 => JpegProcess.ExtendedSequential, _ => JpegProcess.Progressive },
+                Process = process,
                 Precision = precision,
                 Width = width,
                 Height = height,
@@ -355,7 +368,10 @@ public static partial class JpegDecoder
                 MaxV = maxV,
             };
 
-            long bufferBytes = (long)width * height * (count == 1 ? 1 : 3);
+            // The raster: 1, 3 or (components as coded) 4 channels, 16-bit above 8-bit precision.
+            var channels = count == 1 ? 1 : count == 4 && (f.Lossless || !options.ConvertColor) ? 4 : 3;
+            var sampleBytes = precision > 8 ? 2 : 1;
+            long bufferBytes = (long)width * height * channels * sampleBytes;
             foreach (var c in components)
             {
                 c.SampleWidth = DivCeil(width * c.H, maxH);
@@ -364,9 +380,12 @@ public static partial class JpegDecoder
                 c.HeightInBlocks = DivCeil(c.SampleHeight, 8);
                 c.BlocksPerLine = f.McusPerLine * c.H;
                 c.BlocksPerColumn = f.McusPerColumn * c.V;
-                var planeBytes = (long)c.BlocksPerLine * c.BlocksPerColumn * 64;
-                var coefficientBytes = f.Progressive ? planeBytes * 2 : 0;
-                if (Math.Max(planeBytes, coefficientBytes / 2) > Array.MaxLength)
+
+                // Element counts: DCT planes cover whole MCUs; a lossless plane is the image itself (16-bit samples).
+                var planeSamples = f.Lossless ? (long)width * height : (long)c.BlocksPerLine * c.BlocksPerColumn * 64;
+                var planeBytes = planeSamples * (f.Lossless || f.Dct12 ? 2 : 1);
+                var coefficientBytes = f.Progressive ? planeSamples * 2 : 0;
+                if (planeSamples > Array.MaxLength)
                 {
                     throw Fail(JpegErrorCodes.TooLarge, $"JPEG {width}x{height} component {c.Id} needs a buffer larger than one array can hold.");
                 }
@@ -418,8 +437,22 @@ public static partial class JpegDecoder
                 }
 
                 var table = HuffmanTable.Build(counts, s.Slice(p + 17, total), tc == 0, offset);
+                if (tc == 0 && frame is { Lossless: false })
+                {
+                    // Lossless differences use category 16; a DCT frame already known cannot (DHT before SOF is checked at SOS).
+                    RejectCategory16(table, offset);
+                }
+
                 (tc == 0 ? dcTables : acTables)[th] = table;
                 p += 17 + total;
+            }
+        }
+
+        private static void RejectCategory16(HuffmanTable dc, int offset)
+        {
+            if (dc.MaxSymbol > 15)
+            {
+                throw Fail(JpegErrorCodes.BadHuffman, $"JPEG DC Huffman table at offset {offset} has a magnitude category {dc.MaxSymbol} above 15.");
             }
         }
 
@@ -571,6 +604,11 @@ public static partial class JpegDecoder
                 throw Fail(JpegErrorCodes.BadScan, $"JPEG SOS at offset {offset} interleaves {blocksPerMcu} blocks per MCU; T.81 allows at most 10.");
             }
 
+            if (f.Lossless)
+            {
+                return LosslessScan(components, ss, al, offset);
+            }
+
             if (f.Progressive)
             {
                 var bad = se > 63 || ss > se || (ss == 0 && se != 0) || (ss > 0 && count != 1) || al > 13 || (ah != 0 && ah != al + 1);
@@ -593,6 +631,11 @@ public static partial class JpegDecoder
                 if ((needDc && c.DcTable is null) || (needAc && c.AcTable is null))
                 {
                     throw Fail(JpegErrorCodes.BadHuffman, $"JPEG SOS at offset {offset}: component {c.Id} uses a Huffman table no DHT has defined.");
+                }
+
+                if (needDc)
+                {
+                    RejectCategory16(c.DcTable!, offset);
                 }
 
                 if (c.Quant is null)
@@ -625,7 +668,25 @@ public static partial class JpegDecoder
             // Sizes were checked against the limits when the SOF was parsed.
             foreach (var c in frame!.Components)
             {
+                if (frame.Lossless)
+                {
+                    // Every sample is written by the scan that codes the component (a component no scan codes fails).
+                    c.Plane16 = new ushort[frame.Width * frame.Height];
+                    continue;
+                }
+
                 var blocks = c.BlocksPerLine * c.BlocksPerColumn;
+                if (frame.Progressive)
+                {
+                    c.Coefficients = new short[blocks * 64];
+                }
+
+                if (frame.Dct12)
+                {
+                    c.Plane16 = new ushort[blocks * 64];
+                    continue;
+                }
+
                 // Not zeroed: every sample the output stage reads is written by the IDCT first (sequential scans cover
                 // every block they own, and a component no scan reached fails; progressive transforms all blocks).
                 if (frame.Components.Length == 1 && c.Stride == frame.Width && blocks * 64 == frame.Width * frame.Height)
@@ -637,10 +698,6 @@ public static partial class JpegDecoder
                     // Only scratch for the output stage: rented, and returned once the raster is built.
                     c.Plane = ArrayPool<byte>.Shared.Rent(blocks * 64);
                     c.PlanePooled = true;
-                }
-                if (frame.Progressive)
-                {
-                    c.Coefficients = new short[blocks * 64];
                 }
             }
 
@@ -673,8 +730,10 @@ public static partial class JpegDecoder
                         return adobeTransform == 0 ? "rgb" : "ycbcr";
                     }
 
+                    // Without markers lossless data is taken as RGB: DICOM stores lossless colour as RGB, and lossless
+                    // components are returned unconverted anyway.
                     var ids = f.Components;
-                    return ids[0].Id == 'R' && ids[1].Id == 'G' && ids[2].Id == 'B' ? "rgb" : "ycbcr";
+                    return f.Lossless || (ids[0].Id == 'R' && ids[1].Id == 'G' && ids[2].Id == 'B') ? "rgb" : "ycbcr";
                 default:
                     // Adobe transform 2 is YCCK; libjpeg also assumes YCCK for unknown non-zero transforms.
                     return sawAdobe && adobeTransform != 0 ? "ycck" : "cmyk";

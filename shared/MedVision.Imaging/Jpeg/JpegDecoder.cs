@@ -13,7 +13,9 @@ public enum JpegProcess
 /// What a JPEG header says. <see cref="Width"/> and <see cref="Height"/> are the stored frame size, before
 /// <see cref="Orientation"/> (EXIF 1..8, 1 when absent) is applied; a decoded raster of orientation 5..8 is transposed.
 /// </summary>
-/// <param name="ColorSpace">"gray", "ycbcr", "rgb", "cmyk" or "ycck", decided as libjpeg does (JFIF, Adobe, component ids).</param>
+/// <param name="ColorSpace">"gray", "ycbcr", "rgb", "cmyk" or "ycck", decided as libjpeg does (JFIF, Adobe, component ids);
+/// a 3-component lossless image without JFIF/Adobe markers is "rgb".</param>
+/// <param name="Precision">Sample precision P from the SOF: 8 or 12 for DCT processes, 2..16 for lossless.</param>
 /// <param name="Subsampling">"4:4:4", "4:2:0", "4:2:2", "4:4:0", "4:1:1", "4:1:0", "4:0:0" for gray, else "h2v2,h1v1,...".</param>
 public sealed record JpegInfo(
     int Width,
@@ -30,11 +32,18 @@ public sealed record JpegInfo(
 /// <param name="ApplyExifOrientation">Rotate/flip the raster so it displays upright per the EXIF orientation tag.</param>
 /// <param name="MaxScans">Caps SOS segments, so a flood of tiny progressive scans cannot multiply the work.</param>
 /// <param name="MaxSegments">Caps marker segments of any kind, so endless APPn/COM runs end quickly.</param>
+/// <param name="ConvertColor">
+/// True (default): 3- and 4-component DCT images are converted to RGB from the colour space the header implies
+/// (<see cref="JpegInfo.ColorSpace"/>). False: the decoded components come back unconverted (still upsampled to full
+/// size) as an RGB raster for 3 components and an RGBA-shaped raster for 4, e.g. for DICOM images whose Photometric
+/// Interpretation says the JPEG holds RGB (or YBR that the caller converts itself). Lossless images are never converted.
+/// </param>
 public sealed record JpegDecodeOptions(
     ImageLimits? Limits = null,
     bool ApplyExifOrientation = true,
     int MaxScans = 1000,
-    int MaxSegments = 10_000);
+    int MaxSegments = 10_000,
+    bool ConvertColor = true);
 
 /// <summary>Stable machine codes carried by <see cref="ImageDecodeException.Code"/> for JPEG input.</summary>
 public static class JpegErrorCodes
@@ -45,13 +54,21 @@ public static class JpegErrorCodes
     /// <summary>The data ends inside a segment, before any scan, or before the first scan is complete.</summary>
     public const string Truncated = "jpeg.truncated";
 
-    /// <summary>Lossless, hierarchical, arithmetic-coded, 12-bit, or a component layout with no RGB meaning.</summary>
+    /// <summary>
+    /// Hierarchical or arithmetic-coded processes, lossless frames whose components are subsampled, or a component
+    /// layout with no RGB meaning (2 components). Baseline/extended/progressive 8-bit, extended/progressive 12-bit and
+    /// Huffman lossless (SOF3, precision 2..16) are supported.
+    /// </summary>
     public const string Unsupported = "jpeg.unsupported";
 
     /// <summary>Beyond <see cref="ImageLimits"/>.</summary>
     public const string TooLarge = "jpeg.too_large";
 
-    /// <summary>Bad or missing frame header, quantization table or frame parameter.</summary>
+    /// <summary>
+    /// Bad or missing frame header, quantization table or frame parameter, including a sample precision the process does
+    /// not allow (baseline 8; extended/progressive 8 or 12; lossless 2..16) and, for lossless scans, a predictor outside
+    /// 1..7 or a point transform not below the precision.
+    /// </summary>
     public const string BadHeader = "jpeg.bad_header";
 
     /// <summary>Invalid Huffman table, a scan naming an undefined one, or a code that is not in its table.</summary>
@@ -81,6 +98,11 @@ public static class JpegErrorCodes
 /// (SOF2), 8-bit samples, sampling factors 1..4, restart markers with resynchronisation, JFIF, Adobe APP14 and
 /// EXIF orientation. Output matches libjpeg-turbo's djpeg defaults: the exact ISLOW integer IDCT, "fancy"
 /// triangle upsampling for h2v1/h1v2/h2v2 chroma, and libjpeg's fixed-point YCbCr to RGB.
+/// Also 12-bit extended/progressive (SOF1/SOF2) into a 16-bit raster of 0..4095, reproducing IJG libjpeg 6b's
+/// 12-bit build as DCMTK uses it (ISLOW with PASS1_BITS 1, its range limiting, h2v1/h2v2 fancy upsampling and
+/// replication elsewhere, YCbCr tables centred on 2048); and Huffman lossless (SOF3, T.81 Annex H: predictors 1..7,
+/// point transform, precision 2..16, restart intervals) into an 8-bit raster for precision up to 8, else 16-bit,
+/// with components returned as coded (no colour conversion) and samples shifted left by the point transform.
 /// Bad input only ever surfaces as <see cref="ImageDecodeException"/> with a code from <see cref="JpegErrorCodes"/>.
 /// </summary>
 /// <remarks>

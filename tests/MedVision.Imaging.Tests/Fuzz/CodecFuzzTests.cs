@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using MedVision.Imaging.Tests.Jpeg;
 using Xunit.Abstractions;
 
 namespace MedVision.Imaging.Tests.Fuzz;
@@ -98,6 +99,17 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
             }
         }
 
+        // 12-bit DCT (DCMTK-made, embedded) and lossless (written from T.81 by the test encoder) reach the 16-bit paths.
+        seeds.Add(("jpeg12-extended-gray", TwelveBitSamples.ExtendedGray));
+        seeds.Add(("jpeg12-progressive-420", TwelveBitSamples.ProgressiveColor));
+        seeds.Add(("jpeg-lossless-gray16-sv7-restart",
+            LosslessJpegTestEncoder.Encode(DicomJpegOracle.Synthetic(29, 17, 1, 16, 1), 29, 17, 1, 16, 7, restartInterval: 29)));
+        seeds.Add(("jpeg-lossless-rgb8-sv4-pt1",
+            LosslessJpegTestEncoder.Encode(DicomJpegOracle.Synthetic(23, 13, 3, 8, 2), 23, 13, 3, 8, 4, pointTransform: 1)));
+        seeds.Add(("jpeg-lossless-rgb12-sv2-scans",
+            LosslessJpegTestEncoder.Encode(DicomJpegOracle.Synthetic(19, 11, 3, 12, 3), 19, 11, 3, 12, 2, restartInterval: 7, interleaved: false)));
+        seeds.Add(("jpeg-lossless-gray5-sv6",
+            LosslessJpegTestEncoder.Encode(DicomJpegOracle.Synthetic(31, 9, 1, 5, 4), 31, 9, 1, 5, 6)));
         return seeds;
     }
 

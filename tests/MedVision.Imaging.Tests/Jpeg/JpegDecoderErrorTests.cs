@@ -202,11 +202,12 @@ public class JpegDecoderErrorTests
     }
 
     [Fact]
-    public void Decode_WhenLossless_ShouldThrowUnsupportedWithPlannedMessage()
+    public void Decode_WhenLosslessScanSelectsPredictorZero_ShouldThrowBadHeader()
     {
+        // The minimal image's SOS has Ss = 0: for a lossless frame that is predictor 0, which only hierarchical mode uses.
         var ex = Fails(MinimalGray(sof: Sof(0xC3, 16, 16)));
-        Assert.Equal(JpegErrorCodes.Unsupported, ex.Code);
-        Assert.Equal("lossless JPEG (SOF3) is not supported yet", ex.Message);
+        Assert.Equal(JpegErrorCodes.BadHeader, ex.Code);
+        Assert.Contains("predictor 0", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -219,11 +220,13 @@ public class JpegDecoderErrorTests
     }
 
     [Fact]
-    public void Decode_WhenTwelveBit_ShouldThrowUnsupported()
+    public void Decode_WhenTwelveBitExtended_ShouldDecodeToSixteenBitMidGray()
     {
         var sof = Sof(0xC1, 16, 16);
         sof[4] = 12;
-        Assert.Equal(JpegErrorCodes.Unsupported, Fails(MinimalGray(sof: sof)).Code);
+        var raster = JpegDecoder.Decode(MinimalGray(sof: sof));
+        Assert.Equal((16, 16, ColorModel.Gray, 16), (raster.Width, raster.Height, raster.Color, raster.BitDepth));
+        Assert.All(raster.Samples16.ToArray(), s => Assert.Equal(2048, s));
     }
 
     [Theory]

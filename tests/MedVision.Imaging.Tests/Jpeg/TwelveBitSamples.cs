@@ -1,0 +1,21 @@
+namespace MedVision.Imaging.Tests.Jpeg;
+
+/// <summary>
+/// Small 12-bit JPEGs made by DCMTK 3.6.7's dcmcjpeg from synthetic native DICOM images, embedded so the robustness,
+/// orientation and fuzz tests run without the oracle tools. Each comes with the SHA-256 of dcmdjpeg's decoded pixel data
+/// (16-bit little-endian samples, interleaved RGB for colour), recorded when it was made.
+/// </summary>
+internal static class TwelveBitSamples
+{
+    /// <summary>24x16 gray, extended sequential (SOF1), quality 75.</summary>
+    public static readonly byte[] ExtendedGray = Convert.FromBase64String(
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wQALDAAQABgBAREA/8QAFQABAQAAAAAAAAAAAAAAAAAACgv/xAAkEAACAgEEAwACAwAAAAAAAAACAwEEBQYICRMHERIhIwAUMv/aAAgBAQAAPwCTXs627ea90m4TWe5Lc55E1t5H3B641HmPI/kLyVrPUl/UOoMxqDOW2W8jmMnetum7eyFux23bD7Tpc91hklDScS1sT4zuPNF/B4Kvh6lGQuLsXCf/AHVJisoz+0/ASMyFdbJ9mICSwJgz2TKokGz8U+wrTOnlYjK4+o3K5Yl49mUx6zaiXQCfQm0nfEtEeps9cCRn+wTGZIvmfJxg8cmHuLwYXcDf7WZFaGlXKaxveIxA3kJEgX+STJxChaRdskDDMGB/GmcZ2wBNlWNrULTq6X1W2bN2pCITHXZFcDZ+EEMlMiXU4D/VIwqBD8TLP+ITj4NyatPHBZKlZj7eV/GshaaAVupIwkmg5s/LUf5H18nPr3EyJ///2Q==");
+
+    public const string ExtendedGrayDcmdjpegSha256 = "158634c75fefe427d8f64e05ea0474bda4992178ab579dcc8ccda69d1ad2e2ca";
+
+    /// <summary>16x16 YCbCr 4:2:0, progressive (SOF2), quality 60; dcmdjpeg converted it to RGB.</summary>
+    public static readonly byte[] ProgressiveColor = Convert.FromBase64String(
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT0//wgARDAAQABADASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAACAn/xAAVAQEBAAAAAAAAAAAAAAAAAAAGB//aAAwDAQACEAMQAAABGFgR3T1dL//EAB0QAAECBwAAAAAAAAAAAAAAAAUGBwECAwQTIiX/2gAIAQEAAQUCa4DG5qNonMcjWJrURwhH/8QAGxEAAgIDAQAAAAAAAAAAAAAAAQIDBAAFQRH/2gAIAQMBAT8Bo05dncWFfSznvSc//8QAIBEAAgAEBwAAAAAAAAAAAAAAARECAwQGAAUHEiEiMv/aAAgBAgEBPwHU696Ww7Vq89ntSxthADccXWWFwPRDJICx/8QAIRAAAgECBgMAAAAAAAAAAAAAAQIDERIABBMhMVEycbH/2gAIAQEABj8CGakud5HaSR38ifZ7JxEbCacBan5v1jL3IDtww4xHPMgGXUCSaTVSPRiqLpLnZQFQVZj0GpU7H//EABwQAQEAAwEAAwAAAAAAAAAAAAERITFBAFFhgf/aAAgBAQABPyEwLRSrux2FyvopHMWlwQoH6Q3PTZw38jt45P3vzMcfpK5SRjmYh4//2gAMAwEAAgADAAAAEOP/xAAZEQEBAQADAAAAAAAAAAAAAAABIREAMUH/2gAIAQMBAT8QfjH1dCqqVRr2pr7z/8QAFxEBAQEBAAAAAAAAAAAAAAAAAREAIf/aAAgBAgEBPxAKgGrrk6rKHSpN/8QAGRABAQEBAQEAAAAAAAAAAAAAAREhAEFR/9oACAEBAAE/EDF8BSD2KFABtq8+eSBlYywCip8JChYCg0bXJkJdGg4Y0FUAGqcqTvL//9k=");
+
+    public const string ProgressiveColorDcmdjpegSha256 = "f2cf6f09f99e519ce0ea0b7a6c613829455f85c58b8a5d8d6a11d24cca56fb5e";
+}
