@@ -39,9 +39,12 @@ public static class ExternalTools
         return true;
     }
 
+    // Starting Python costs ~1 s on a busy machine; ask once per test process.
+    private static readonly Lazy<bool> HasPydicom = new(() => File.Exists(Python) && Run(Python, ["-c", "import pydicom, numpy"]).Exit == 0);
+
     public static bool Has(string tool) => tool switch
     {
-        "pydicom" => File.Exists(Python) && Run(Python, ["-c", "import pydicom, numpy"]).Exit == 0,
+        "pydicom" => HasPydicom.Value,
         _ when tool.StartsWith('/') => File.Exists(tool),
         _ => OnPath(tool),
     };
