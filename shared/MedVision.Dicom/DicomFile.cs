@@ -44,7 +44,18 @@ public sealed class DicomFile
     /// <summary>Parses a whole file held in memory. Values are slices of <paramref name="bytes"/>, which must stay unchanged.</summary>
     public static DicomFile Read(ReadOnlyMemory<byte> bytes, DicomReadOptions? options = null) => DicomReader.Read(bytes, options);
 
-    public static DicomFile Open(string path, DicomReadOptions? options = null) => Read(File.ReadAllBytes(path), options);
+    /// <summary>Reads a whole file; one larger than <see cref="DicomReadOptions.MaxInputBytes"/> is refused before any of it is read.</summary>
+    public static DicomFile Open(string path, DicomReadOptions? options = null)
+    {
+        var limit = (options ?? DicomReadOptions.Default).MaxInputBytes;
+        var length = new FileInfo(path).Length;
+        if (length > limit)
+        {
+            throw new DicomFormatException(DicomErrorCodes.TooLarge, $"The file is {length} bytes; the limit is {limit}.", 0, null);
+        }
+
+        return Read(File.ReadAllBytes(path), options);
+    }
 
     /// <summary>
     /// Reads everything before Pixel Data and nothing after: the file is read in growing chunks (64 KiB first), so the

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MedVision.Testing;
@@ -38,7 +39,29 @@ public static class TestCorpus
 
     /// <summary>xunit MemberData: one row per corpus file name (the corpus is built when the data is enumerated).</summary>
     public static IEnumerable<object[]> Names() =>
-        ExternalTools.Has("pydicom") ? Files.Select(f => new object[] { f.Name }) : [["(corpus unavailable)"]];
+        Has("pydicom") ? Files.Select(f => new object[] { f.Name }) : [["(corpus unavailable)"]];
+
+    /// <summary>
+    /// <see cref="ExternalTools.Require"/> for <see cref="Tools"/> and any further oracles, with each tool looked up
+    /// once per process: the pydicom check starts Python and imports numpy, far too slow to repeat per test case.
+    /// </summary>
+    public static bool Require(Action<string> log, params string[] moreTools)
+    {
+        ArgumentNullException.ThrowIfNull(moreTools);
+        foreach (var tool in Tools.Concat(moreTools))
+        {
+            if (!Has(tool))
+            {
+                return ExternalTools.Require(log, tool); // logs and skips, or throws when oracles are required
+            }
+        }
+
+        return true;
+    }
+
+    private static readonly ConcurrentDictionary<string, bool> Available = new(StringComparer.Ordinal);
+
+    private static bool Has(string tool) => Available.GetOrAdd(tool, ExternalTools.Has);
 
     private static List<CorpusFile> Build()
     {

@@ -138,6 +138,12 @@ internal sealed class DicomReader
                     throw NeedMore(pos);
                 }
 
+                // The group length promised more, or a group 0002 tag has begun: the file was cut, not meta-less.
+                if (groupEnd > span.Length || (span.Length - pos >= 2 && BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]) == 0x0002))
+                {
+                    throw Truncated(pos, null, "The data ends inside the file meta information");
+                }
+
                 return;
             }
 
@@ -153,6 +159,11 @@ internal sealed class DicomReader
             {
                 throw new DicomFormatException(DicomErrorCodes.InvalidVR,
                     $"File meta information must be explicit VR; found VR bytes 0x{span[pos + 4]:X2}{span[pos + 5]:X2}", start, tag);
+            }
+
+            if (vr == DicomVR.SQ)
+            {
+                throw new DicomFormatException(DicomErrorCodes.Malformed, "File meta elements cannot be sequences", start, tag);
             }
 
             uint length;
@@ -189,9 +200,9 @@ internal sealed class DicomReader
         var span = data.Span;
         if (span.Length - pos < 8)
         {
-            if (IsPrefix)
+            if (IsPrefix || hasPreamble)
             {
-                throw NeedMore(pos);
+                throw Truncated(pos, null, "The file ends right after the DICM prefix");
             }
 
             throw new DicomFormatException(DicomErrorCodes.NotDicom, "Not DICOM: no file meta information and no data set", pos, null);
@@ -200,7 +211,9 @@ internal sealed class DicomReader
         var groupLE = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]);
         var groupBE = BinaryPrimitives.ReadUInt16BigEndian(span[pos..]);
         var validVR = DicomVRInfo.TryParse(span[pos + 4], span[pos + 5], out _);
-        if (groupLE is >= 0x0008 and <= 0x0010 || (groupLE == 0x0000 && !validVR))
+
+        // Eight zero bytes would be (0000,0000) with length 0, which no command group has: zeros are not DICOM.
+        if (groupLE is >= 0x0008 and <= 0x0010 || (groupLE == 0x0000 && !validVR && !AllZero(span.Slice(pos, 8))))
         {
             return validVR ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
         }
@@ -297,6 +310,11 @@ internal sealed class DicomReader
                 if (pos > f.End)
                 {
                     throw Error(DicomErrorCodes.Malformed, $"Content overruns the defined length of {(f.IsSequence ? "sequence" : "item")} {f.Tag}", f.Start, f.Tag);
+                }
+
+                if (IsPrefix && stack.Count == 1)
+                {
+                    throw NeedMore(pos); // the prefix ended on an element boundary; the data set goes on
                 }
 
                 stack.RemoveAt(stack.Count - 1);
@@ -537,7 +555,7 @@ internal sealed class DicomReader
     private static DicomVR ImplicitVR(DicomTag tag, DicomDataset owner)
     {
         var vr = DicomDictionary.ImplicitVR(tag);
-        if (vr == DicomVR.US && DicomDictionary.TryGet(tag, out var entry) && entry.AlternateVR == DicomVR.SS
+        if (vr == DicomVR.US && DicomDictionary.TryGetVR(tag, out _, out var alternate) && alternate == DicomVR.SS
             && owner.TryGetUInt16(PixelRepresentation, out var representation) && representation == 1)
         {
             // "US or SS" elements follow Pixel Representation (PS3.5 Annex A.1 c).
@@ -587,6 +605,14 @@ internal sealed class DicomReader
             if (IsPrefix && limit == data.Length)
             {
                 throw NeedMore(start);
+            }
+
+            // A plausible length that runs past the end of the input is a file cut short (an interrupted upload);
+            // a length beyond its enclosing item or sequence, or beyond any input we accept, is a bad length.
+            if (limit == data.Length && length <= options.MaxInputBytes)
+            {
+                throw Error(DicomErrorCodes.Truncated,
+                    $"The data ends inside a value: length {length} (0x{length:X8}), {Math.Max(0, limit - pos)} bytes remain", start, tag);
             }
 
             throw Error(DicomErrorCodes.LengthExceedsData,

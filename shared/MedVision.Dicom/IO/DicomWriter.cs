@@ -42,7 +42,10 @@ public static class DicomWriter
         stream.Write(preamble);
         stream.Write("DICM"u8);
         WriteDataset(stream, meta, 0);
-        WriteDataset(stream, file.Dataset, 0);
+
+        // Group 0002 belongs to the meta alone: written after it, a stray (0002,xxxx) of the data set would be read
+        // back as meta (a (0002,0010) there would even change the transfer syntax), so it is not written.
+        WriteDataset(stream, file.Dataset, 0, skipFileMetaGroup: true);
     }
 
     /// <summary>Writes a bare data set (no preamble or meta) in explicit VR little endian.</summary>
@@ -54,13 +57,20 @@ public static class DicomWriter
         return stream.ToArray();
     }
 
-    /// <summary>Native pixel data is rewritten as explicit VR little endian; encapsulated data keeps its syntax.</summary>
+    /// <summary>
+    /// Native pixel data is rewritten as explicit VR little endian; encapsulated data keeps its syntax. The data set
+    /// is always encoded explicit VR little endian, so only a syntax that says so is kept: encapsulated pixel data in
+    /// an implicit VR, big endian or deflated file (which no standard syntax allows) is written under explicit VR
+    /// little endian, never under a UID that contradicts the bytes.
+    /// </summary>
     public static TransferSyntax OutputSyntax(DicomFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
+        var syntax = file.TransferSyntax;
         var pixelsEncapsulated = file.Dataset.TryGet(DicomTag.PixelData, out var pixels) && pixels.IsEncapsulated;
-        return pixelsEncapsulated || (file.TransferSyntax.IsEncapsulated && !file.TransferSyntax.IsDeflated && !file.Dataset.Contains(DicomTag.PixelData))
-            ? file.TransferSyntax
+        var encapsulatedSyntax = syntax.IsEncapsulated && syntax.IsExplicitVR && !syntax.IsBigEndian && !syntax.IsDeflated;
+        return encapsulatedSyntax && (pixelsEncapsulated || !file.Dataset.Contains(DicomTag.PixelData))
+            ? syntax
             : TransferSyntax.ExplicitVRLittleEndian;
     }
 
@@ -68,16 +78,8 @@ public static class DicomWriter
     {
         var meta = file.FileMeta.Clone();
         meta.SetBytes(DicomTag.FileMetaInformationVersion, DicomVR.OB, meta.TryGet(DicomTag.FileMetaInformationVersion, out var v) ? v.Bytes : new byte[] { 0, 1 });
-        if (file.Dataset.GetFirstString(new DicomTag(0x0008, 0x0016)) is { } sopClass)
-        {
-            meta.SetString(DicomTag.MediaStorageSopClassUid, DicomVR.UI, sopClass);
-        }
-
-        if (file.Dataset.GetFirstString(new DicomTag(0x0008, 0x0018)) is { } sopInstance)
-        {
-            meta.SetString(DicomTag.MediaStorageSopInstanceUid, DicomVR.UI, sopInstance);
-        }
-
+        CopyUid(file.Dataset, new DicomTag(0x0008, 0x0016), meta, DicomTag.MediaStorageSopClassUid);
+        CopyUid(file.Dataset, new DicomTag(0x0008, 0x0018), meta, DicomTag.MediaStorageSopInstanceUid);
         meta.SetString(DicomTag.TransferSyntaxUid, DicomVR.UI, syntax.Uid);
         if (!meta.Contains(DicomTag.ImplementationClassUid))
         {
@@ -89,7 +91,38 @@ public static class DicomWriter
         return meta;
     }
 
-    private static void WriteDataset(Stream stream, DicomDataset dataset, int depth)
+    /// <summary>
+    /// Copies the first value of a UID element of the data set into the meta byte for byte (padding trimmed, then
+    /// NUL-padded to even length). A malformed UID (non-ASCII bytes, a wrong VR) is archived as it came, never
+    /// re-encoded or refused: the writer must not fail on a file the reader accepted, and
+    /// <see cref="DicomDataset.SetString"/> throws for non-ASCII UI text.
+    /// </summary>
+    private static void CopyUid(DicomDataset dataset, DicomTag from, DicomDataset meta, DicomTag to)
+    {
+        if (!dataset.TryGet(from, out var element) || element.Items is not null || element.Fragments is not null)
+        {
+            return;
+        }
+
+        var value = element.Bytes.Span;
+        var separator = value.IndexOf((byte)'\\');
+        if (separator >= 0)
+        {
+            value = value[..separator];
+        }
+
+        value = value.TrimEnd("\0 "u8).TrimStart((byte)' ');
+        if (value.IsEmpty)
+        {
+            return;
+        }
+
+        var bytes = new byte[value.Length + (value.Length & 1)];
+        value.CopyTo(bytes);
+        meta.SetBytes(to, DicomVR.UI, bytes);
+    }
+
+    private static void WriteDataset(Stream stream, DicomDataset dataset, int depth, bool skipFileMetaGroup = false)
     {
         if (depth > MaxWriteDepth)
         {
@@ -98,6 +131,11 @@ public static class DicomWriter
 
         foreach (var element in dataset)
         {
+            if (skipFileMetaGroup && element.Tag.Group == 0x0002)
+            {
+                continue;
+            }
+
             if (element.Tag.IsGroupLength)
             {
                 // Recompute: the sum of the encoded sizes of the rest of the group.
