@@ -107,7 +107,7 @@ public class PipelineStageTests
             catch (InvalidImageException ex)
             {
                 Assert.False(string.IsNullOrWhiteSpace(ex.Message));
-                Assert.True(detected is ImageFormat.Unknown or ImageFormat.Png);
+                Assert.True(detected is ImageFormat.Unknown or ImageFormat.Png or ImageFormat.Dicom); // random "DICOM" is malformed
             }
         }).QuickCheckThrowOnFailure();
         Assert.Equal(FileFormat.Png, UploadService.Validate(SamplePng()));
@@ -275,14 +275,71 @@ public class PipelineStageTests
     }
 
     [Fact]
-    public async Task Classify_WhenImageIsDicom_ShouldFailWithUnsupportedImageAndKeepTheArchivedOriginal()
+    public async Task Stages_WhenImageIsDicom_ShouldTakeModalityFromTheHeaderAndPutTheMetadataIntoFhir()
     {
-        var dicom = new byte[132 + 12];
-        "DICM"u8.CopyTo(dicom.AsSpan(128));
-        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = dicom })).ImageId;
-        var ex = await Assert.ThrowsAsync<UnsupportedImageException>(() => stages.Classify.RunAsync(new StageRequest { ImageId = id }));
-        Assert.Equal("image.dicom_unsupported", ex.Code);
-        Assert.Single(archive.Sets);
+        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = TestDicom.Image("CT", 64, 80) })).ImageId;
+        var uploaded = (await records.GetAsync(id))!;
+        Assert.Equal(FileFormat.Dicom, uploaded.FileFormat);
+        Assert.Equal(TestDicom.StudyUid, uploaded.Dicom!.StudyInstanceUid);
+        Assert.Equal("2024-01-31T10:11:12", uploaded.AcquisitionDate); // from Study Date/Time when the form gave none
+
+        var classification = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+        Assert.Equal(Modality.Ct, classification.Modality);
+        Assert.Equal("dicom_header", classification.Source);
+        Assert.Equal(1.0, classification.Confidence);
+        await stages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = classification.Modality });
+        await stages.Heatmap.RunAsync(new StageRequest { ImageId = id });
+        var report = await stages.Report.RunAsync(new StageRequest { ImageId = id });
+
+        // The header decided: the classifier was never asked, the CT detector was.
+        Assert.Equal(["medvision-ct-detector"], endpoint.Calls.ToArray());
+        var preprocessed = PngDecoder.Decode(objects.Objects[ObjectKeys.Preprocessed(id)].Content);
+        Assert.Equal((80, 64), (preprocessed.Width, preprocessed.Height));
+
+        var studyId = (await records.GetAsync(id))!.ImagingStudyId!;
+        Assert.NotNull(report.DiagnosticReportId);
+        var study = (await fhir.ReadAsync("ImagingStudy", studyId))!;
+        Assert.Equal("urn:oid:" + TestDicom.StudyUid, (string)study["identifier"]![0]!["value"]!);
+        Assert.Equal("CT", (string)study["modality"]![0]!["code"]!);
+        Assert.Equal("Chest CT", (string)study["description"]!);
+        Assert.Equal(TestDicom.SeriesUid, (string)study["series"]![0]!["uid"]!);
+        Assert.Equal(TestDicom.SopUid, (string)study["series"]![0]!["instance"]![0]!["uid"]!);
+        var patientRef = ((string)study["subject"]!["reference"]!).Split('/');
+        var patient = (await fhir.ReadAsync(patientRef[0], patientRef[1]))!;
+        Assert.Equal("Doe", (string)patient["name"]![0]!["family"]!);
+        Assert.Equal("female", (string)patient["gender"]!);
+        Assert.Equal("1970-01-01", (string)patient["birthDate"]!);
+    }
+
+    [Fact]
+    public async Task Classify_WhenDicomModalityIsNotOneOfTheFour_ShouldAskTheModel()
+    {
+        var id = (await uploads.UploadAsync(new UploadCommand { UserId = "u", Content = TestDicom.Image("OT", 32, 32, signed16: false) })).ImageId;
+        var classification = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
+        Assert.Equal("model", classification.Source);
+        Assert.Equal(["medvision-modality-classifier"], endpoint.Calls.ToArray());
+    }
+
+    [Fact]
+    public async Task UploadAsync_WhenDicomIsTruncated_ShouldRejectWithTheDicomCodeAndStoreNothing()
+    {
+        var dicom = TestDicom.Image();
+        var ex = await Assert.ThrowsAsync<InvalidImageException>(() =>
+            uploads.UploadAsync(new UploadCommand { UserId = "u", Content = dicom.AsMemory(0, dicom.Length - 100) }));
+        Assert.StartsWith("dicom.", ex.Code, StringComparison.Ordinal);
+        Assert.Contains("offset", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(archive.Sets);
+        Assert.Empty(workflow.Started);
+    }
+
+    [Fact]
+    public async Task UploadAsync_WhenDicomHasNoPixelData_ShouldRejectIt()
+    {
+        var ds = new MedVision.Dicom.DicomDataset();
+        ds.SetString(new MedVision.Dicom.DicomTag(0x0008, 0x0060), MedVision.Dicom.DicomVR.CS, "SR");
+        var bytes = new MedVision.Dicom.DicomFile(new MedVision.Dicom.DicomDataset(), ds, MedVision.Dicom.TransferSyntax.ExplicitVRLittleEndian).ToBytes();
+        var ex = await Assert.ThrowsAsync<InvalidImageException>(() => uploads.UploadAsync(new UploadCommand { UserId = "u", Content = bytes }));
+        Assert.Equal("dicom.no_pixel_data", ex.Code);
     }
 
     [Fact]

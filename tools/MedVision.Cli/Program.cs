@@ -28,6 +28,21 @@ namespace MedVision.Cli
               medvision image convert IN OUT [--quality 1-100]
                   Convert PNG/JPEG either way; OUT's extension (.png, .jpg, .jpeg) picks the format.
                   Bad input: a one-line error and exit code 2.
+              medvision dicom dump FILE [--meta] [--inline-limit BYTES]
+                  Print the data set as the DICOM JSON Model (PS3.18 Annex F); binary values over
+                  BYTES (default 1024) and encapsulated pixel data appear as a BulkDataURI size note.
+              medvision dicom info FILE
+                  Modality, size, study/series/instance UIDs and whether the pixels can be decoded.
+              medvision dicom render FILE --out X.png [--frame N] [--window CENTER,WIDTH]
+                  The 8-bit rendition the models see: rescale, then the file's window (or VOI LUT,
+                  else the data's range), MONOCHROME1 inverted; colour images as RGB.
+              medvision dicom deidentify IN OUT [--retain-dates full|modified]
+                  [--retain-patient-characteristics] [--retain-device-identity]
+                  [--retain-institution-identity] [--retain-uids] [--clean-descriptors] [--key-file F]
+                  PS3.15 Basic Application Level Confidentiality Profile on a file or a folder (UIDs
+                  stay consistent across the run; with --key-file, across runs). Pixels are never
+                  changed: files flagged with burned-in annotation get a warning.
+                  Bad DICOM: one line naming the problem, its offset and tag, and exit code 2.
               medvision --help | --version
             """;
 
@@ -53,6 +68,8 @@ namespace MedVision.Cli
                         return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
                     case "image":
                         return ImageCommand.Run(args[1..], output, error);
+                    case "dicom":
+                        return DicomCommand.Run(args[1..], output, error);
                     case "make-samples":
                         return MakeSamplesCommand.Run(args.Length > 1 ? args[1] : "samples", output);
                     default:

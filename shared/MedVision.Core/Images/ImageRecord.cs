@@ -33,6 +33,8 @@ public sealed record ImageRecord
     [JsonPropertyName("storage_location")] public required string StorageLocation { get; init; }
     [JsonPropertyName("patient_id")] public string? PatientId { get; init; }
     [JsonPropertyName("acquisition_date")] public string? AcquisitionDate { get; init; }
+    /// <summary>Header facts of a DICOM upload; null for PNG/JPEG.</summary>
+    [JsonPropertyName("dicom")] public DicomInfo? Dicom { get; init; }
     [JsonPropertyName("status")] public required ImageStatus Status { get; init; }
     [JsonPropertyName("stage")] public PipelineStage? Stage { get; init; }
     [JsonPropertyName("error_message")] public string? ErrorMessage { get; init; }

@@ -12,11 +12,19 @@ public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoin
     {
         ArgumentNullException.ThrowIfNull(request);
         var record = await tracker.BeginAsync(request.ImageId, PipelineStage.Classify, ct);
-        var png = await loader.LoadPreprocessedPngAsync(record, ct);
-        var response = await InferenceClient.InvokeJsonAsync(
-            endpoint, options.Endpoints.Classifier, png, MedVisionJsonContext.Default.ClassifierResponse, ct);
+        ModalityClassification classification;
+        if (FromDicomHeader(record, tracker.Time.GetUtcNow()) is { } fromHeader)
+        {
+            classification = fromHeader;
+        }
+        else
+        {
+            var png = await loader.LoadPreprocessedPngAsync(record, ct);
+            var response = await InferenceClient.InvokeJsonAsync(
+                endpoint, options.Endpoints.Classifier, png, MedVisionJsonContext.Default.ClassifierResponse, ct);
+            classification = Interpret(request.ImageId, response, tracker.Time.GetUtcNow());
+        }
 
-        var classification = Interpret(request.ImageId, response, tracker.Time.GetUtcNow());
         await tracker.CompleteAsync(
             request.ImageId,
             PipelineStage.Classify,
@@ -25,6 +33,31 @@ public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoin
             (classification.RequiresManualReview ? " (manual review)" : string.Empty),
             ct);
         return classification;
+    }
+
+    /// <summary>
+    /// The DICOM Modality tag decides when it names one of the four modalities (architecture: "DICOM Modality tag
+    /// first, model otherwise"); the acquisition device knows better than any image classifier.
+    /// </summary>
+    public static ModalityClassification? FromDicomHeader(ImageRecord record, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Dicom is not { } dicom || !DicomInfo.TryMapModality(dicom.Modality, out var modality))
+        {
+            return null;
+        }
+
+        return new ModalityClassification
+        {
+            ImageId = record.ImageId,
+            Modality = modality,
+            Confidence = 1.0,
+            RequiresManualReview = false,
+            ClassificationTimestamp = now,
+            ModelVersion = $"dicom-header:{dicom.Modality}",
+            Source = "dicom_header",
+            Scores = Modalities.All.ToDictionary(m => m.WireName(), m => m == modality ? 1.0 : 0.0),
+        };
     }
 
     /// <summary>Turns the classifier's scores into a decision; rejects answers outside the contract.</summary>

@@ -1,5 +1,7 @@
 using MedVision.Core.Images;
 using MedVision.Core.Ports;
+using MedVision.Dicom;
+using MedVision.Dicom.Imaging;
 using MedVision.Imaging;
 
 namespace MedVision.Core.Pipeline;
@@ -29,8 +31,7 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
         switch (ImageFormatDetector.Detect(bytes))
         {
             case ImageFormat.Dicom:
-                throw new UnsupportedImageException(
-                    "image.dicom_unsupported", $"Image {imageId} is DICOM; this build does not decode DICOM pixel data yet.");
+                return DecodeDicom(bytes, imageId);
             case ImageFormat.Unknown:
                 throw new InvalidImageException("image.unsupported_format", $"Image {imageId} is not DICOM, PNG or JPEG.");
         }
@@ -38,6 +39,27 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
         try
         {
             return ImageCodec.Decode(bytes);
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new InvalidImageException(ex.Code, $"Image {imageId} could not be decoded: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// The 8-bit rendition of the first frame: Modality LUT (rescale), then the file's VOI window (or VOI LUT, else a
+    /// window from the data's range), MONOCHROME1 inverted; colour photometrics become RGB.
+    /// </summary>
+    private static Raster DecodeDicom(byte[] bytes, string imageId)
+    {
+        try
+        {
+            return DicomRenderer.Render(DicomFile.Read(bytes));
+        }
+        catch (DicomFormatException ex) when (ex.Code == DicomErrorCodes.UnsupportedTransferSyntax)
+        {
+            // Archived and kept, but no decoder here (JPEG-LS, JPEG 2000, MPEG): 422, not a corrupt file.
+            throw new UnsupportedImageException(ex.Code, $"Image {imageId} is stored, but cannot be analysed: {ex.Message}");
         }
         catch (ImageDecodeException ex)
         {

@@ -3,6 +3,8 @@ using System.Text.Json;
 using MedVision.Core.Images;
 using MedVision.Core.Json;
 using MedVision.Core.Ports;
+using MedVision.Dicom;
+using MedVision.Dicom.Metadata;
 using MedVision.Imaging;
 
 namespace MedVision.Core.Pipeline;
@@ -46,8 +48,8 @@ public sealed class UploadService(
                 $"The uploaded file is {content.Length} bytes; the limit is {PipelineOptions.MaxUploadBytes} bytes (50 MB).");
         }
 
-        var format = Validate(content.Span);
-        var acquisitionDate = NormalizeDate(command.AcquisitionDate);
+        var (format, dicom) = Inspect(content);
+        var acquisitionDate = NormalizeDate(command.AcquisitionDate) ?? dicom?.StudyDateTime; // DICOM times are local: kept without an offset
         var patientId = NormalizePatientId(command.PatientId);
 
         var imageId = ids.NewId();
@@ -79,6 +81,7 @@ public sealed class UploadService(
             StorageLocation = location,
             PatientId = patientId,
             AcquisitionDate = acquisitionDate,
+            Dicom = dicom,
             Status = ImageStatus.Uploaded,
             Stage = PipelineStage.Upload,
             StageTimings = new Dictionary<string, StageTiming>
@@ -120,9 +123,45 @@ public sealed class UploadService(
     }
 
     /// <summary>Spec Property 1: accept exactly DICOM, PNG and JPEG, judged by magic number.</summary>
-    public static FileFormat Validate(ReadOnlySpan<byte> content)
+    public static FileFormat Validate(ReadOnlyMemory<byte> content) => Inspect(content).Format;
+
+    /// <summary>
+    /// <see cref="Validate"/>, plus the header facts of a DICOM file. The whole DICOM file is parsed (not its
+    /// pixels: a JPEG 2000 study is still archived), so a malformed one is a 400 now, not a failed run later.
+    /// </summary>
+    public static (FileFormat Format, DicomInfo? Dicom) Inspect(ReadOnlyMemory<byte> content)
     {
-        var detected = ImageFormatDetector.Detect(content);
+        var detected = ImageFormatDetector.Detect(content.Span);
+        if (detected == ImageFormat.Dicom)
+        {
+            return (FileFormat.Dicom, ReadDicomHeader(content));
+        }
+
+        return (ValidateRaster(content.Span, detected), null);
+    }
+
+    private static DicomInfo ReadDicomHeader(ReadOnlyMemory<byte> content)
+    {
+        DicomFile file;
+        try
+        {
+            file = DicomFile.Read(content);
+        }
+        catch (DicomFormatException ex)
+        {
+            throw new InvalidImageException(ex.Code, $"The DICOM file is malformed: {ex.Message}", ex);
+        }
+
+        if (!file.Dataset.Contains(DicomTag.PixelData))
+        {
+            throw new InvalidImageException("dicom.no_pixel_data", "The DICOM file has no Pixel Data (7FE0,0010); only images can be analysed.");
+        }
+
+        return DicomInfo.From(DicomStudyMetadata.From(file));
+    }
+
+    private static FileFormat ValidateRaster(ReadOnlySpan<byte> content, ImageFormat detected)
+    {
         switch (detected)
         {
             case ImageFormat.Png or ImageFormat.Jpeg:
@@ -137,8 +176,6 @@ public sealed class UploadService(
                 }
 
                 return detected == ImageFormat.Png ? FileFormat.Png : FileFormat.Jpeg;
-            case ImageFormat.Dicom:
-                return FileFormat.Dicom;
             default:
                 throw new InvalidImageException(
                     "image.unsupported_format",

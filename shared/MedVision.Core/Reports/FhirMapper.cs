@@ -17,6 +17,7 @@ public static class FhirMapper
     public const string LoincSystem = "http://loinc.org";
     public const string IdentifierSystem = "urn:medvision:image-id";
     public const string AnonymousPatientSystem = "urn:medvision:anonymized-patient";
+    public const string DicomPatientIdSystem = "urn:medvision:dicom-patient-id";
 
     public static (string Code, string Display) DicomModality(Modality modality) => modality switch
     {
@@ -54,41 +55,187 @@ public static class FhirMapper
     public static JsonObject Patient(ImageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new JsonObject
+        var identifiers = new JsonArray(new JsonObject
+        {
+            ["system"] = AnonymousPatientSystem,
+            ["value"] = record.PatientId ?? $"anonymous-{record.ImageId}",
+        });
+        var patient = new JsonObject
         {
             ["resourceType"] = "Patient",
             ["id"] = PatientIdFor(record),
-            ["identifier"] = new JsonArray(new JsonObject
-            {
-                ["system"] = AnonymousPatientSystem,
-                ["value"] = record.PatientId ?? $"anonymous-{record.ImageId}",
-            }),
+            ["identifier"] = identifiers,
             ["active"] = true,
         };
+        if (record.Dicom is not { } dicom)
+        {
+            return patient;
+        }
+
+        // The DICOM header's patient module: identity the EMR can match on (HealthLake is the PHI store).
+        if (dicom.PatientId is { } dicomPatientId)
+        {
+            identifiers.Add((JsonNode)new JsonObject { ["system"] = DicomPatientIdSystem, ["value"] = dicomPatientId });
+        }
+
+        if (HumanName(dicom.PatientName) is { } name)
+        {
+            patient["name"] = new JsonArray(name);
+        }
+
+        if (dicom.PatientSex is { } sex)
+        {
+            patient["gender"] = sex switch { "M" => "male", "F" => "female", "O" => "other", _ => "unknown" };
+        }
+
+        if (dicom.PatientBirthDate is { } birthDate)
+        {
+            patient["birthDate"] = birthDate;
+        }
+
+        return patient;
     }
+
+    /// <summary>A DICOM PN (Alphabetic group: family^given^middle^prefix^suffix) as a FHIR HumanName.</summary>
+    public static JsonObject? HumanName(string? personName)
+    {
+        var alphabetic = personName?.Split('=')[0];
+        if (string.IsNullOrWhiteSpace(alphabetic))
+        {
+            return null;
+        }
+
+        var parts = alphabetic.Split('^').Select(p => p.Trim()).ToArray();
+        string Part(int i) => i < parts.Length ? parts[i] : "";
+        var name = new JsonObject { ["use"] = "official" };
+        var given = new[] { Part(1), Part(2) }.Where(p => p.Length > 0).ToArray();
+        name["text"] = string.Join(' ', new[] { Part(3), Part(1), Part(2), Part(0), Part(4) }.Where(p => p.Length > 0));
+        if (Part(0).Length > 0)
+        {
+            name["family"] = Part(0);
+        }
+
+        if (given.Length > 0)
+        {
+            name["given"] = new JsonArray(given.Select(g => (JsonNode)g).ToArray());
+        }
+
+        if (Part(3).Length > 0)
+        {
+            name["prefix"] = new JsonArray(Part(3));
+        }
+
+        if (Part(4).Length > 0)
+        {
+            name["suffix"] = new JsonArray(Part(4));
+        }
+
+        return name;
+    }
+
+    /// <summary>DICOM modality codes (CID 29) as FHIR codings; the pipeline modality when the header had none.</summary>
+    public static (string Code, string Display) DicomModalityCode(string? dicomCode, Modality fallback) => dicomCode?.ToUpperInvariant() switch
+    {
+        null or "" => DicomModality(fallback),
+        "CR" => ("CR", "Computed Radiography"),
+        "DX" => ("DX", "Digital Radiography"),
+        "MR" => ("MR", "Magnetic Resonance"),
+        "CT" => ("CT", "Computed Tomography"),
+        "US" => ("US", "Ultrasound"),
+        "MG" => ("MG", "Mammography"),
+        "NM" => ("NM", "Nuclear Medicine"),
+        "PT" => ("PT", "Positron emission tomography"),
+        "XA" => ("XA", "X-Ray Angiography"),
+        "RF" => ("RF", "Radio Fluoroscopy"),
+        "OT" => ("OT", "Other"),
+        var other => (other, other),
+    };
 
     public static JsonObject ImagingStudy(ImageRecord record, string studyId, Modality modality)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var (code, display) = DicomModality(modality);
+        var dicom = record.Dicom;
+        var (code, display) = DicomModalityCode(dicom?.Modality, modality);
+        var identifiers = new JsonArray();
+        if (dicom?.StudyInstanceUid is { } studyUid)
+        {
+            identifiers.Add((JsonNode)new JsonObject { ["system"] = "urn:dicom:uid", ["value"] = "urn:oid:" + studyUid });
+        }
+
+        identifiers.Add((JsonNode)new JsonObject { ["system"] = IdentifierSystem, ["value"] = record.ImageId });
+        if (dicom?.AccessionNumber is { } accession)
+        {
+            identifiers.Add((JsonNode)new JsonObject
+            {
+                ["type"] = new JsonObject { ["coding"] = new JsonArray(Coding("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", "Accession ID")) },
+                ["value"] = accession,
+            });
+        }
+
         var study = new JsonObject
         {
             ["resourceType"] = "ImagingStudy",
             ["id"] = studyId,
-            ["identifier"] = new JsonArray(new JsonObject { ["system"] = IdentifierSystem, ["value"] = record.ImageId }),
+            ["identifier"] = identifiers,
             ["status"] = "available",
             ["modality"] = new JsonArray(Coding(DicomModalitySystem, code, display)),
             ["subject"] = Reference("Patient", PatientIdFor(record)),
             ["numberOfSeries"] = 1,
             ["numberOfInstances"] = 1,
-            ["description"] = $"{modality.DisplayName()} image uploaded as {record.FileFormat.ToString().ToUpperInvariant()}",
+            ["description"] = dicom?.StudyDescription ?? $"{modality.DisplayName()} image uploaded as {record.FileFormat.ToString().ToUpperInvariant()}",
         };
         if (record.AcquisitionDate is { } date)
         {
             study["started"] = date;
         }
 
+        if (dicom?.SeriesInstanceUid is { } seriesUid)
+        {
+            study["series"] = new JsonArray(Series(dicom, seriesUid, code, display));
+        }
+
         return study;
+    }
+
+    private static JsonObject Series(DicomInfo dicom, string seriesUid, string code, string display)
+    {
+        var series = new JsonObject
+        {
+            ["uid"] = seriesUid,
+            ["modality"] = Coding(DicomModalitySystem, code, display),
+            ["numberOfInstances"] = 1,
+        };
+        if (dicom.SeriesNumber is { } seriesNumber and >= 0)
+        {
+            series["number"] = seriesNumber;
+        }
+
+        if (dicom.SeriesDescription is { } seriesDescription)
+        {
+            series["description"] = seriesDescription;
+        }
+
+        if (dicom.BodyPart is { } bodyPart)
+        {
+            series["bodySite"] = new JsonObject { ["display"] = bodyPart };
+        }
+
+        if (dicom.SopInstanceUid is { } sopUid && dicom.SopClassUid is { } sopClass)
+        {
+            var instance = new JsonObject
+            {
+                ["uid"] = sopUid,
+                ["sopClass"] = new JsonObject { ["system"] = "urn:ietf:rfc:3986", ["code"] = "urn:oid:" + sopClass },
+            };
+            if (dicom.InstanceNumber is { } instanceNumber and >= 0)
+            {
+                instance["number"] = instanceNumber;
+            }
+
+            series["instance"] = new JsonArray(instance);
+        }
+
+        return series;
     }
 
     public static JsonObject Observation(
