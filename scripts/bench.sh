@@ -1,12 +1,40 @@
 #!/usr/bin/env bash
-# Runs the codec benchmarks side by side with libjpeg-turbo and Pillow, and rewrites docs/benchmarks.md.
-# Usage: scripts/bench.sh [RUNS]
+# Benchmarks, results in docs/benchmarks.md.
+# Usage: scripts/bench.sh [RUNS]        codecs side by side with libjpeg-turbo and Pillow (rewrites the file, keeps ## DICOM)
+#        scripts/bench.sh dicom [RUNS]  DICOM side by side with pydicom and DCMTK (rewrites the ## DICOM section only)
+# BENCH_ARTIFACTS=DIR builds into DIR (dotnet --artifacts-path) instead of the projects' bin/obj.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=codecs
+if [ "${1:-}" = dicom ]; then mode=dicom; shift; fi
+art=()
+if [ -n "${BENCH_ARTIFACTS:-}" ]; then art=(--artifacts-path "$BENCH_ARTIFACTS"); fi
+
+packages=(libjpeg-turbo-progs python3-pil)
+if [ "$mode" = dicom ]; then packages=(dcmtk python3-pydicom python3-numpy); fi
 need=()
-for p in libjpeg-turbo-progs python3-pil; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-dotnet run -c Release --project bench/MedVision.Bench -- --runs "${1:-15}" --out docs/benchmarks.md
+
+if [ "$mode" = codecs ]; then
+  dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- --runs "${1:-15}" --out docs/benchmarks.md
+  exit 0
+fi
+
+# The CLI is measured as shipped: self-contained, ReadyToRun. The runtime and crossgen packs come from the NuGet cache
+# (restored once from the package registry); if they cannot be restored, fall back to the framework-dependent apphost.
+pub=/tmp/medvision-pub
+rm -rf "$pub"
+if dotnet publish tools/MedVision.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$pub" "${art[@]}"; then
+  build="self-contained, ReadyToRun, linux-x64"
+else
+  echo "bench.sh: self-contained ReadyToRun publish failed; measuring the framework-dependent apphost instead" >&2
+  rm -rf "$pub"
+  dotnet publish tools/MedVision.Cli -c Release -o "$pub" "${art[@]}"
+  build="framework-dependent apphost: the self-contained ReadyToRun publish could not restore"
+fi
+dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- dicom --runs "${1:-15}" --out docs/benchmarks.md \
+  --cli "$pub/medvision" --cli-build "$build"

@@ -8,6 +8,12 @@ using MedVision.Models;
 // Codec benchmark harness: our PNG/JPEG/windowing code side by side with libjpeg-turbo (djpeg/cjpeg,
 // and in-process through Pillow) and zlib/libpng (Pillow). Writes docs/benchmarks.md.
 // Usage: dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]
+//        dotnet run -c Release --project bench/MedVision.Bench -- dicom [...]   (DICOM benchmarks: Dicom/DicomBench.cs)
+if (args is ["dicom", ..])
+{
+    return MedVision.Bench.Dicom.DicomBench.Run(args[1..]);
+}
+
 var runs = 15;
 var outFile = "docs/benchmarks.md";
 for (var i = 0; i < args.Length; i++)
@@ -127,7 +133,7 @@ foreach (var r in rows)
     md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Op} | {r.Image} | {r.Ours:0.0} | {mp / (r.Ours / 1000):0} | {r.PeerName} | {peerMs} | {ratio} | {r.Target} | {met} | {r.Note} |");
 }
 
-File.WriteAllText(outFile, md.ToString());
+File.WriteAllText(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString()));
 Console.WriteLine(md.ToString());
 Directory.Delete(work, recursive: true);
 return 0;

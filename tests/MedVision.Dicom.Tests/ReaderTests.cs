@@ -381,11 +381,11 @@ public sealed class ReaderTests
     }
 
     [Theory]
-    [InlineData(64 * 1024)]
-    [InlineData(256 * 1024)]
+    [InlineData(DicomFile.HeaderFirstReadBytes)]
+    [InlineData(DicomFile.HeaderFirstReadBytes * 4)]
     public void ReadHeader_WhenPixelDataStartsOnAReadChunkBoundary_ShouldStillStopBeforePixelData(int pixelDataOffset)
     {
-        // The first read is 64 KiB, then 256 KiB: a prefix that ends exactly where an element ends must not look
+        // The first read is HeaderFirstReadBytes, then 4× that: a prefix that ends exactly where an element ends must not look
         // like the whole data set.
         var head = Concat(Part10(Ts.ExplicitLE, LE.Text(PatientName, "PN", "Doe^Jane")), LE.Text(new DicomTag(0x0029, 0x0010), "LO", "FILLER"));
         var fillerLength = pixelDataOffset - head.Length - 12;
@@ -406,7 +406,7 @@ public sealed class ReaderTests
     public void ReadHeader_WhenDeflatedFileIsLargerThanTheFirstRead_ShouldReadTheWholeDataset()
     {
         var noise = new byte[300 * 1024];
-        new Random(7).NextBytes(noise); // incompressible, so the deflated stream is larger than the first 64 KiB read
+        new Random(7).NextBytes(noise); // incompressible, so the deflated stream is larger than the first read
         var dataset = Concat(LE.Text(PatientName, "PN", "Doe^Jane"), LE.Element(new DicomTag(0x0029, 0x1001), "OB", noise), LE.UInt16(Rows, 2), LE.Element(DicomTag.PixelData, "OW", new byte[8]));
         using var compressed = new MemoryStream();
         using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
