@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -22,7 +23,19 @@ public static partial class JpegDecoder
             var c = f.Components[i];
             var plane = c.Plane16!;
             var shift = c.PointTransform;
-            if (depth == 8)
+            if (n == 1 && depth == 16)
+            {
+                var samples = raster.Samples16;
+                if (shift == 0)
+                {
+                    plane.AsSpan(0, pixels).CopyTo(samples);
+                }
+                else
+                {
+                    ShiftLeft(plane.AsSpan(0, pixels), samples, shift);
+                }
+            }
+            else if (depth == 8)
             {
                 var data = raster.Data;
                 for (var p = 0; p < pixels; p++)
@@ -41,6 +54,28 @@ public static partial class JpegDecoder
         }
 
         return raster;
+    }
+
+    /// <summary>destination[i] = source[i] &lt;&lt; shift (modulo 2^16), whole vectors at a time.</summary>
+    private static void ShiftLeft(ReadOnlySpan<ushort> source, Span<ushort> destination, int shift)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vectors = MemoryMarshal.Cast<ushort, Vector<ushort>>(source);
+            var targets = MemoryMarshal.Cast<ushort, Vector<ushort>>(destination);
+            for (var v = 0; v < vectors.Length; v++)
+            {
+                targets[v] = vectors[v] << shift;
+            }
+
+            i = vectors.Length * Vector<ushort>.Count;
+        }
+
+        for (; i < source.Length; i++)
+        {
+            destination[i] = (ushort)(source[i] << shift);
+        }
     }
 
     private ref partial struct Parser
@@ -120,6 +155,13 @@ public static partial class JpegDecoder
             var predictor = scan.Ss;
             var initial = 1 << (f.Precision - scan.Al - 1);
             var interval = scan.RestartInterval;
+            if (n == 1 && interval == 0)
+            {
+                DecodeSingleComponentScan(ref reader, scan, planes[0], tables[0], width, height, predictor, initial);
+                pos = reader.Position;
+                return;
+            }
+
             var restartsLeft = interval;
             var expectedRst = 0;
             var startX = 0;
@@ -151,18 +193,274 @@ public static partial class JpegDecoder
 
                 if (reader.Exhausted)
                 {
-                    var marker = reader.PeekMarker();
-                    var atRestart = interval > 0 && marker is >= MarkerRst0 and <= MarkerRst7;
-                    if (reader.HitEof || !atRestart)
-                    {
-                        throw reader.HitEof || marker == MarkerEoi
-                            ? Fail(JpegErrorCodes.Truncated, $"JPEG data ends at offset {reader.Position} in lossless scan {scan.Number}, line {y + 1} of {height}.")
-                            : Fail(JpegErrorCodes.BadData, $"JPEG lossless scan {scan.Number} is cut short by marker FF{marker:X2} at offset {reader.Position} (line {y + 1} of {height}).");
-                    }
+                    CheckLineEnd(ref reader, scan, interval, y, height);
                 }
             }
 
             pos = reader.Position;
+        }
+
+        /// <summary>After a line that used padding bits: fails unless the data stopped at the restart marker due there.</summary>
+        private static void CheckLineEnd(ref BitReader reader, Scan scan, int interval, int y, int height)
+        {
+            var marker = reader.PeekMarker();
+            var atRestart = interval > 0 && marker is >= MarkerRst0 and <= MarkerRst7;
+            if (reader.HitEof || !atRestart)
+            {
+                throw reader.HitEof || marker == MarkerEoi
+                    ? Fail(JpegErrorCodes.Truncated, $"JPEG data ends at offset {reader.Position} in lossless scan {scan.Number}, line {y + 1} of {height}.")
+                    : Fail(JpegErrorCodes.BadData, $"JPEG lossless scan {scan.Number} is cut short by marker FF{marker:X2} at offset {reader.Position} (line {y + 1} of {height}).");
+            }
+        }
+
+        /// <summary>Bits of the combined lookup of <see cref="BuildDifferenceLookup"/>.</summary>
+        private const int DifferenceLookupBits = 12;
+
+        /// <summary>
+        /// Indexed by the next 12 bits: when a code and its extra bits both fit in them, (difference &lt;&lt; 8) | total
+        /// length (never 0, as the length is at least 1), so the common difference costs one lookup; else 0.
+        /// </summary>
+        private static int[] BuildDifferenceLookup(HuffmanTable table)
+        {
+            const int extraShift = DifferenceLookupBits - HuffmanTable.LookupBits;
+            var lookup = new int[1 << DifferenceLookupBits];
+            for (var i = 0; i < lookup.Length; i++)
+            {
+                int entry = table.Lookup[i >> extraShift];
+                if (entry == 0)
+                {
+                    continue;
+                }
+
+                var length = entry >> 8;
+                var s = entry & 0xFF;
+                if (s is 0 or 16)
+                {
+                    lookup[i] = ((s == 0 ? 0 : 32768) << 8) | length;
+                }
+                else if (length + s <= DifferenceLookupBits)
+                {
+                    var v = (i >> (DifferenceLookupBits - length - s)) & ((1 << s) - 1);
+                    var difference = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+                    lookup[i] = (difference << 8) | (length + s);
+                }
+            }
+
+            return lookup;
+        }
+
+        /// <summary>
+        /// The common single-component scan without restarts, decoding and reconstructing each line in one pass straight
+        /// into the plane. Same rules as the general loop: Ra on the first line after 2^(P-Pt-1), Rb for column 0 below
+        /// it, the selection elsewhere; zero differences once the data has run out, then the same end-of-line check.
+        /// </summary>
+        private static void DecodeSingleComponentScan(ref BitReader reader, Scan scan, ushort[] plane, HuffmanTable table, int width,
+            int height, int predictor, int initial)
+        {
+            var lookup = BuildDifferenceLookup(table);
+            for (var y = 0; y < height; y++)
+            {
+                var row = plane.AsSpan(y * width, width);
+                var above = y > 0 ? plane.AsSpan((y - 1) * width, width) : default;
+                int x;
+                if (y == 0 || predictor == 1)
+                {
+                    x = DecodeRun<LeftPredictor>(ref reader, table, lookup, row, above, 0, width, y == 0 ? initial : above[0]);
+                }
+                else
+                {
+                    x = DecodeRun<LeftPredictor>(ref reader, table, lookup, row, above, 0, 1, above[0]);
+                    if (x == 1)
+                    {
+                        x = predictor switch
+                        {
+                            2 => DecodeRun<Predictor2>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                            3 => DecodeRun<Predictor3>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                            4 => DecodeRun<Predictor4>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                            5 => DecodeRun<Predictor5>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                            6 => DecodeRun<Predictor6>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                            _ => DecodeRun<Predictor7>(ref reader, table, lookup, row, above, 1, width, row[0]),
+                        };
+                    }
+                }
+
+                if (x < width)
+                {
+                    // The reader reached a marker or the end: finish the line MCU by MCU, as the general loop does.
+                    var d = new int[width];
+                    for (var k = x; k < width; k++)
+                    {
+                        d[k] = reader.Exhausted ? 0 : DecodeDifference(ref reader, table);
+                    }
+
+                    Reconstruct(row, above, d, x, width, y == 0, x == 0 ? initial : -1, predictor);
+                }
+
+                if (reader.Exhausted)
+                {
+                    CheckLineEnd(ref reader, scan, 0, y, height);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Decodes and reconstructs samples <paramref name="x"/>..<paramref name="end"/> - 1 of a line while the reader
+        /// has not reached a marker or the end (as <see cref="DecodeDifferencesFast"/>); returns the first sample not done.
+        /// <paramref name="ra"/> is the sample left of <paramref name="x"/> (or the prediction of column 0).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int DecodeRun<TPredictor>(ref BitReader reader, HuffmanTable table, int[] lookup, Span<ushort> row,
+            ReadOnlySpan<ushort> above, int x, int end, int ra)
+            where TPredictor : struct, IPredictor
+        {
+            const int lookupShift = 64 - DifferenceLookupBits;
+            const int tableShift = 64 - HuffmanTable.LookupBits;
+            var fastEnd = reader.FastRefillEnd;
+            var bits = reader.Bits;
+            var count = reader.Count;
+            var position = reader.Position;
+            ref var data = ref MemoryMarshal.GetReference(reader.Data);
+            ref var rowRef = ref MemoryMarshal.GetReference(row);
+            ref var aboveRef = ref MemoryMarshal.GetReference(above);
+            ref var fast = ref MemoryMarshal.GetArrayDataReference(lookup);
+            ref var codes = ref MemoryMarshal.GetArrayDataReference(table.Lookup);
+            if ((uint)end > (uint)row.Length || (TPredictor.UsesAbove && (uint)end > (uint)above.Length) || x >= end)
+            {
+                return x;
+            }
+
+            for (; x < end && fastEnd >= 0; x++)
+            {
+                if (count < 32)
+                {
+                    ulong word;
+                    if (position <= fastEnd
+                        && !BitReader.HasFfByte(word = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, position)))))
+                    {
+                        var take = (64 - count) >> 3;
+                        bits |= (word >> (64 - (take * 8))) << (64 - count - (take * 8));
+                        count += take * 8;
+                        position += take;
+                    }
+                    else
+                    {
+                        (reader.Bits, reader.Count, reader.Position) = (bits, count, position);
+                        reader.Fill();
+                        (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+                        fastEnd = reader.FastRefillEnd;
+                    }
+                }
+
+                // At least 32 bits are buffered: a code (up to 16) and its extra bits (up to 15) fit.
+                var entry = Unsafe.Add(ref fast, (nint)(bits >> lookupShift));
+                int difference;
+                if (entry != 0)
+                {
+                    var total = entry & 0xFF;
+                    bits <<= total;
+                    count -= total;
+                    difference = entry >> 8;
+                }
+                else
+                {
+                    int s = Unsafe.Add(ref codes, (nint)(bits >> tableShift));
+                    if (s != 0)
+                    {
+                        bits <<= s >> 8;
+                        count -= s >> 8;
+                        s &= 0xFF;
+                    }
+                    else
+                    {
+                        (reader.Bits, reader.Count, reader.Position) = (bits, count, position);
+                        s = reader.DecodeSlow(table);
+                        (bits, count) = (reader.Bits, reader.Count);
+                    }
+
+                    if (s is 0 or 16)
+                    {
+                        difference = s == 0 ? 0 : 32768;
+                    }
+                    else
+                    {
+                        var v = (int)(bits >> (64 - s));
+                        bits <<= s;
+                        count -= s;
+                        difference = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+                    }
+                }
+
+                // Modulo 2^16: the ushort cast drops the carry, as libjpeg's & 0xFFFF does.
+                ra = (ushort)(TPredictor.Predict(ra, ref aboveRef, x) + difference);
+                Unsafe.Add(ref rowRef, x) = (ushort)ra;
+            }
+
+            (reader.Bits, reader.Count, reader.Position) = (bits, count, position);
+            return x;
+        }
+
+        /// <summary>A lossless predictor (T.81 table H.1) from Ra (left), the line above and the column (at least 1 unless only Ra is used).</summary>
+        private interface IPredictor
+        {
+            static abstract bool UsesAbove { get; }
+
+            static abstract int Predict(int ra, ref ushort above, int x);
+        }
+
+        private struct LeftPredictor : IPredictor
+        {
+            public static bool UsesAbove => false;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => ra;
+        }
+
+        private struct Predictor2 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => Unsafe.Add(ref above, x);
+        }
+
+        private struct Predictor3 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => Unsafe.Add(ref above, x - 1);
+        }
+
+        private struct Predictor4 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => ra + Unsafe.Add(ref above, x) - Unsafe.Add(ref above, x - 1);
+        }
+
+        private struct Predictor5 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => ra + ((Unsafe.Add(ref above, x) - Unsafe.Add(ref above, x - 1)) >> 1);
+        }
+
+        private struct Predictor6 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => Unsafe.Add(ref above, x) + ((ra - Unsafe.Add(ref above, x - 1)) >> 1);
+        }
+
+        private struct Predictor7 : IPredictor
+        {
+            public static bool UsesAbove => true;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Predict(int ra, ref ushort above, int x) => (ra + Unsafe.Add(ref above, x)) >> 1;
         }
 
         /// <summary>
