@@ -72,14 +72,12 @@ internal sealed class DicomReport(int runs, int slices, string cliBuild)
         md.AppendLine(F($"- CLI: `medvision dicom dump FILE` as shipped ({cliBuild}) against `dcmdump FILE`, both whole processes"));
         md.AppendLine("  writing into a pipe that the harness drains; `--version` of each shows its start-up floor.");
         md.AppendLine();
-        md.AppendLine("Variance: this machine was never idle while these were made (load average 10–30 on 2 cores from other builds");
         var nice = Nice().Trim();
-        md.AppendLine(F($"and tests{(nice.Length > 0 ? $"; the run above used `{nice}` to keep its share steady" : "")}), and pydicom runs in its own process after"));
-        md.AppendLine("ours, so a burst of load can land on one side only. Seen across five runs on 2026-11-22 (some with 3–5 repetitions");
-        md.AppendLine("or 20 slices): header-only DX vs pydicom 4.0–5.6×, CT 6.7–17.6×; RLE vs dcmdrle 3.7–4.6×; JPEG lossless vs");
-        md.AppendLine("dcmdjpeg 1.1–1.7×; 16-bit window/level 7.4–38 ms (≤ 8 ms only in the quietest run); CLI dump 2.9–4.7× dcmdump's");
-        md.AppendLine("time. Targets near their line (window/level) can flip between runs; run `bash scripts/bench.sh dicom` on an idle");
-        md.AppendLine("machine before comparing.");
+        md.AppendLine(F($"Variance: ratios move between runs on a shared 2-core machine{(nice.Length > 0 ? $" (this run used `{nice}` to keep its share steady)" : "")},"));
+        md.AppendLine("and pydicom runs in its own process after ours, so a burst of load can land on one side only. On 2026-11-22, under");
+        md.AppendLine("load from other builds, 16-bit window/level measured 7.4–38 ms over six runs (best 3.1 ms when quiet), so that");
+        md.AppendLine("target sits on its line and flips between runs; the CLI dump measured 2.9–4.7× dcmdump's time. Run");
+        md.AppendLine("`bash scripts/bench.sh dicom` on an idle machine before comparing.");
         md.AppendLine();
         md.AppendLine("| operation | input | ours ms | ours MB/s | peer | peer ms | ratio | target | met | note |");
         md.AppendLine("|---|---|---:|---:|---|---:|---:|---|---|---|");
@@ -144,7 +142,7 @@ internal sealed class DicomReport(int runs, int slices, string cliBuild)
                 md.AppendLine(F($"The floor leaves {1.5 * c.Dcmdump - c.Version:0.0} ms of the 1.5× budget for everything else."));
             }
 
-            md.AppendLine("Levers, not tried here: Native AOT (no runtime to load, nothing to JIT) lowers the floor; batching many files");
+            md.AppendLine("Levers: Native AOT (no runtime to load, nothing to JIT) would lower the floor, but its runtime pack is not in this package registry; batching many files");
             md.AppendLine("per process, as the pipeline already does in-process, makes it irrelevant.");
         }
         else
