@@ -86,6 +86,7 @@ public sealed class DicomFile
                 var n = stream.Read(buffer, filled, buffer.Length - filled);
                 if (n == 0)
                 {
+                    length = filled; // the file shrank while being read: what is there is all there is
                     break;
                 }
 

@@ -240,6 +240,18 @@ public sealed class DicomDeidentifier
     /// New file meta information naming this application (E.1.1 item 7), with the SOP Instance UID of the
     /// de-identified data set; nothing else of the original meta (source AE titles, private information) survives.
     /// </summary>
+    /// <summary>UI values are read as Latin-1; writing them back the same way keeps even a malformed UID's bytes (SetString would refuse them).</summary>
+    private static void SetUid(DicomDataset meta, DicomTag tag, string uid)
+    {
+        var bytes = System.Text.Encoding.Latin1.GetBytes(uid);
+        if ((bytes.Length & 1) == 1)
+        {
+            Array.Resize(ref bytes, bytes.Length + 1);
+        }
+
+        meta.SetBytes(tag, DicomVR.UI, bytes);
+    }
+
     private static DicomDataset BuildMeta(DicomFile file, DicomDataset dataset, Run run)
     {
         var original = file.FileMeta;
@@ -247,12 +259,12 @@ public sealed class DicomDeidentifier
         meta.SetBytes(DicomTag.FileMetaInformationVersion, DicomVR.OB, new byte[] { 0, 1 });
         if ((dataset.GetFirstString(SopClassUid) ?? original.GetFirstString(DicomTag.MediaStorageSopClassUid)) is { } sopClass)
         {
-            meta.SetString(DicomTag.MediaStorageSopClassUid, DicomVR.UI, sopClass);
+            SetUid(meta, DicomTag.MediaStorageSopClassUid, sopClass);
         }
 
         if (dataset.GetFirstString(SopInstanceUid) is { } sopInstance)
         {
-            meta.SetString(DicomTag.MediaStorageSopInstanceUid, DicomVR.UI, sopInstance);
+            SetUid(meta, DicomTag.MediaStorageSopInstanceUid, sopInstance);
         }
         else if (original.TryGet(DicomTag.MediaStorageSopInstanceUid, out var instance))
         {

@@ -222,6 +222,7 @@ public sealed class DicomPixelData
                     throw DicomImageInfo.Bad("RLE Lossless cannot encode Bits Allocated 1", PixelTags.BitsAllocated);
                 }
 
+                RleDecoder.CheckCanHold(raw.Length, pixels, samples * bytesPerSample, frame);
                 var decoded = GC.AllocateUninitializedArray<byte>(pixels * samples * bytesPerSample);
                 RleDecoder.Decode(raw, decoded, pixels, samples, bytesPerSample, frame);
                 return new FrameLayout(decoded, bytesPerSample, info.HighBit, photometric, true);

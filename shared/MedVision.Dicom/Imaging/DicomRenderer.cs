@@ -38,7 +38,17 @@ public static class DicomRenderer
         var info = pixelData.Info;
         if (info.IsMonochrome)
         {
-            return RenderGray(pixelData, frame, options);
+            try
+            {
+                return RenderGray(pixelData, frame, options);
+            }
+            catch (ArgumentException ex) when (ex is not ArgumentOutOfRangeException)
+            {
+                // Windowing refuses a slope, intercept or window that is not finite once combined (e.g. slope 1e308
+                // times the stored range): that is the file's data, not the caller's argument.
+                throw new DicomFormatException(DicomErrorCodes.BadPixelData,
+                    $"The rescale and window values of frame {frame} do not give a finite transformation: {ex.Message}", -1, new DicomTag(0x0028, 0x1053), ex);
+            }
         }
 
         return info.PhotometricInterpretation == "PALETTE COLOR"

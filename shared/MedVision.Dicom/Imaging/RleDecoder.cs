@@ -38,9 +38,23 @@ public static class RleDecoder
         }
 
         var pixels = rows * columns;
+        CheckCanHold(frame.Length, pixels, samplesPerPixel * bytesPerSample, frameIndex);
         var output = GC.AllocateUninitializedArray<byte>(checked(pixels * samplesPerPixel * bytesPerSample));
         Decode(frame, ReadOnlyMemory<byte>.Empty, output, pixels, samplesPerPixel, bytesPerSample, frameIndex);
         return output;
+    }
+
+    /// <summary>
+    /// PackBits expands 2 bytes to at most 128, so a frame's segments need at least 2 bytes per 128 output bytes.
+    /// Checked before the output is allocated: a tiny file claiming millions of pixels is rejected without costing them.
+    /// </summary>
+    internal static void CheckCanHold(int frameLength, int pixels, int segments, int frameIndex)
+    {
+        var needed = HeaderLength + (segments * 2L * ((pixels + 127L) / 128));
+        if (frameLength < needed)
+        {
+            throw Bad(frameIndex, $"the {frameLength}-byte RLE frame cannot hold {pixels} pixels in {segments} segment(s); PackBits needs at least {needed} bytes");
+        }
     }
 
     internal static void Decode(ReadOnlyMemory<byte> frame, Span<byte> output, int pixels, int samples, int bytesPerSample, int frameIndex) =>
