@@ -223,8 +223,15 @@ public static class Windowing
         }
     }
 
-    private static void Map16(ReadOnlySpan<ushort> source, Span<byte> destination, byte[] lut)
+    /// <summary>Maps 16-bit samples through a 65536-entry table (from <see cref="BuildLut"/> with 16 bits).</summary>
+    public static void Map16(ReadOnlySpan<ushort> source, Span<byte> destination, byte[] lut)
     {
+        ArgumentNullException.ThrowIfNull(lut);
+        if (lut.Length < 65536)
+        {
+            throw new ArgumentException("A 16-bit map needs a table of 65536 entries.", nameof(lut));
+        }
+
         // The table has 65536 entries, so any ushort indexes it: skipping its bounds check is safe.
         ref var table = ref MemoryMarshal.GetArrayDataReference(lut);
         destination = destination[..source.Length];

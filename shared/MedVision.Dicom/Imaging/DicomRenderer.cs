@@ -480,20 +480,7 @@ public static class DicomRenderer
             return;
         }
 
-        var values = MemoryMarshal.Cast<byte, ushort>(source)[..destination.Length];
-        var k = 0;
-        for (; k <= values.Length - 4; k += 4)
-        {
-            destination[k] = Unsafe.Add(ref table, values[k]);
-            destination[k + 1] = Unsafe.Add(ref table, values[k + 1]);
-            destination[k + 2] = Unsafe.Add(ref table, values[k + 2]);
-            destination[k + 3] = Unsafe.Add(ref table, values[k + 3]);
-        }
-
-        for (; k < values.Length; k++)
-        {
-            destination[k] = Unsafe.Add(ref table, values[k]);
-        }
+        Windowing.Map16(MemoryMarshal.Cast<byte, ushort>(source)[..destination.Length], destination, lut);
     }
 
     // ---- colour -------------------------------------------------------------------------------------------------
