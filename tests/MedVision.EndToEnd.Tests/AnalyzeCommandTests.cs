@@ -98,8 +98,16 @@ public sealed class AnalyzeCommandTests : IDisposable
             }
         }
 
+        // The DICOM copy of the CT study takes its modality from the header, and the planted mass is still found.
+        var dicomDir = Path.Combine(outDir, "abdomen-ct-mass-301-dicom");
+        var dicomRecord = JsonNode.Parse(File.ReadAllText(Path.Combine(dicomDir, "record.json")))!;
+        Assert.Equal("completed", (string)dicomRecord["status"]!);
+        Assert.Equal("dicom_header", (string)dicomRecord["classification"]!["source"]!);
+        Assert.Equal("ct", (string)dicomRecord["classification"]!["modality"]!);
+        Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(Path.Combine(dicomDir, "analysis.json")))!["abnormalities"]!.AsArray());
+
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
-        Assert.Equal(samples.Count, (int)summary["completed"]!);
+        Assert.Equal(samples.Count + 1, (int)summary["completed"]!);
         Assert.Contains("images/s", output, StringComparison.Ordinal);
     }
 
@@ -144,8 +152,9 @@ public sealed class AnalyzeCommandTests : IDisposable
     {
         var (code, _, _) = await RunCliAsync("make-samples", outDir);
         Assert.Equal(0, code);
-        var committed = Directory.GetFiles(RepoPaths.Samples, "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(committed, Directory.GetFiles(outDir, "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        var committed = Directory.GetFiles(RepoPaths.Samples).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("abdomen-ct-mass-301-dicom.dcm", committed);
+        Assert.Equal(committed, Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
         foreach (var name in committed)
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(RepoPaths.Samples, name!)), File.ReadAllBytes(Path.Combine(outDir, name!)));
