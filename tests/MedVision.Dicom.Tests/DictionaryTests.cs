@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using MedVision.Dicom.Dictionary;
+using MedVision.Testing;
 using Xunit.Abstractions;
 
 namespace MedVision.Dicom.Tests;
@@ -402,14 +401,9 @@ internal static class DictionaryGeneratorHarness
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     /// <summary>Debian's python3, which has python3-pydicom; another python3 on PATH (pyenv) may not.</summary>
-    public static string Python { get; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    public static string Python => ExternalTools.Python;
 
-    /// <summary>
-    /// The repository root, found as tests/MedVision.Testing's RepoPaths does (the folder holding MedVision.slnx),
-    /// searching from the test binaries, the working directory and this source file, since --artifacts-path may
-    /// put the binaries outside the repository.
-    /// </summary>
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     /// <summary>True when the file is there; otherwise skips (false) or, under MEDVISION_REQUIRE_ORACLES=1, fails.</summary>
     public static bool Require(ITestOutputHelper output, string path, string package)
@@ -420,7 +414,7 @@ internal static class DictionaryGeneratorHarness
         }
 
         var why = $"{path} not found (apt-get install {package}).";
-        if (Environment.GetEnvironmentVariable("MEDVISION_REQUIRE_ORACLES") == "1")
+        if (ExternalTools.OraclesRequired)
         {
             throw new InvalidOperationException($"Required oracle missing: {why}");
         }
@@ -459,53 +453,10 @@ internal static class DictionaryGeneratorHarness
 
     public static string RunOk(string file, string? stdin, params string[] arguments)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdoutTask = process.StandardOutput.ReadToEndAsync();
-        var stderrTask = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin ?? "");
-        process.StandardInput.Close();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish within {Timeout.TotalSeconds} s.");
-        }
-
-        var stderr = stderrTask.GetAwaiter().GetResult();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr}");
-        return stdoutTask.GetAwaiter().GetResult();
+        var (exit, stdout, stderr) = ExternalTools.Run(file, arguments, Timeout, stdin: stdin is null ? null : Encoding.UTF8.GetBytes(stdin));
+        Assert.True(exit == 0, $"{file} {string.Join(' ', arguments)} failed ({exit}): {stderr}");
+        return Encoding.UTF8.GetString(stdout);
     }
 
     private static int FirstDifference(byte[] a, byte[] b) => a.AsSpan().CommonPrefixLength(b);
-
-    private static string FindRoot()
-    {
-        string?[] starts = [AppContext.BaseDirectory, Directory.GetCurrentDirectory(), Path.GetDirectoryName(ThisFile())];
-        foreach (var start in starts)
-        {
-            for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MedVision.slnx")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"Cannot find the repository root (MedVision.slnx) above {AppContext.BaseDirectory} or {ThisFile()}.");
-    }
-
-    private static string ThisFile([CallerFilePath] string path = "") => path;
 }

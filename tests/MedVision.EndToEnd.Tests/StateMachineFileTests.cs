@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using MedVision.Asl;
 using MedVision.Cli;
@@ -63,22 +62,8 @@ public class StateMachineFileTests
 
     private static (int Code, string Output) Run(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var err = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"{file} did not finish in 60 s");
-        }
-
-        return (p.ExitCode, output.Result + err.Result);
+        var (exit, stdout, stderr) = ExternalTools.Run(file, args, TimeSpan.FromSeconds(60));
+        return (exit, System.Text.Encoding.UTF8.GetString(stdout) + stderr);
     }
 
     [Fact]

@@ -45,6 +45,7 @@ public static class ExternalTools
     public static bool Has(string tool) => tool switch
     {
         "pydicom" => HasPydicom.Value,
+        "convert" or "identify" => OnPath(tool) && IsImageMagick.Value,
         _ when tool.StartsWith('/') => File.Exists(tool),
         _ => OnPath(tool),
     };
@@ -61,11 +62,14 @@ public static class ExternalTools
         return stdout;
     }
 
-    public static (int Exit, byte[] StdOut, string StdErr) Run(string file, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null)
+    /// <summary>Runs a tool, feeding <paramref name="stdin"/> (if any); stdout and stderr are drained concurrently.</summary>
+    public static (int Exit, byte[] StdOut, string StdErr) Run(
+        string file, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null, byte[]? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = new ProcessStartInfo(file)
         {
+            RedirectStandardInput = stdin is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -84,6 +88,19 @@ public static class ExternalTools
         var stderrTask = process.StandardError.ReadToEndAsync();
         using var stdout = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        if (stdin is not null)
+        {
+            try
+            {
+                process.StandardInput.BaseStream.Write(stdin);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The tool exited without reading all its input; its exit code tells the caller why.
+            }
+        }
+
         var limit = timeout ?? DefaultTimeout;
         if (!process.WaitForExit(limit))
         {
@@ -94,6 +111,10 @@ public static class ExternalTools
         copy.GetAwaiter().GetResult();
         return (process.ExitCode, stdout.ToArray(), stderrTask.GetAwaiter().GetResult());
     }
+
+    // The machine may carry a minimal 'convert' stand-in; only the real ImageMagick prints this banner.
+    private static readonly Lazy<bool> IsImageMagick = new(() =>
+        System.Text.Encoding.UTF8.GetString(Run("convert", ["-version"]).StdOut).Contains("Version: ImageMagick", StringComparison.Ordinal));
 
     private static string PackageOf(string tool) => tool switch
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace MedVision.Dicom.IO;
 
@@ -279,6 +278,4 @@ public static class DicomWriter
             stream.WriteByte(pad);
         }
     }
-
-    internal static string Ascii(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
 }

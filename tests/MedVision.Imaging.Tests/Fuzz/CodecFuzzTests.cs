@@ -1,3 +1,4 @@
+using MedVision.Testing;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using MedVision.Imaging.Tests.Jpeg;
@@ -202,26 +203,12 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
 
     private static byte[]? Jpegtran(byte[] input, string[] args)
     {
-        try
-        {
-            var psi = new ProcessStartInfo("jpegtran") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            using var p = Process.Start(psi)!;
-            var stdout = new MemoryStream();
-            var copy = p.StandardOutput.BaseStream.CopyToAsync(stdout);
-            p.StandardInput.BaseStream.Write(input);
-            p.StandardInput.Close();
-            copy.Wait();
-            p.WaitForExit();
-            return p.ExitCode == 0 && stdout.Length > 0 ? stdout.ToArray() : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
+        if (!ExternalTools.Has("jpegtran"))
         {
             return null;
         }
+
+        var (exit, stdout, _) = ExternalTools.Run("jpegtran", args, stdin: input);
+        return exit == 0 && stdout.Length > 0 ? stdout : null;
     }
 }
