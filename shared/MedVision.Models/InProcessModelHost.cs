@@ -1,100 +1,81 @@
-using System.Text.Json;
 using MedVision.Core;
 using MedVision.Core.Classification;
 using MedVision.Core.Inference;
-using MedVision.Core.Json;
 using MedVision.Core.Ports;
-using MedVision.Imaging;
 
 namespace MedVision.Models;
 
 /// <summary>
-/// Serves the reference analyzers behind the model endpoint contract, in process: the classifier on
-/// <see cref="ModelEndpoints.Classifier"/> and the detector on each modality's detector endpoint.
+/// The reference analyzers as an <see cref="IInferenceEndpoint"/> in this process: every endpoint the routing
+/// configuration names is answered here, each checked against the job it was configured for.
 /// </summary>
 public sealed class InProcessModelHost : IInferenceEndpoint
 {
-    private readonly Dictionary<string, Func<Raster, byte[]>> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (InferenceTask Task, Modality? Modality)> _jobs;
+    private readonly ReferenceModelHost _host;
 
-    public InProcessModelHost(ModelEndpoints endpoints, ReferenceModalityClassifier classifier, ReferenceAbnormalityDetector detector)
+    public InProcessModelHost(ModelRoutingOptions routes, ReferenceModelHost host)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentNullException.ThrowIfNull(classifier);
-        ArgumentNullException.ThrowIfNull(detector);
-
-        Add(endpoints.Classifier, image =>
-            JsonSerializer.SerializeToUtf8Bytes(classifier.Classify(image), MedVisionJsonContext.Default.ClassifierResponse));
-        foreach (var modality in Modalities.All)
-        {
-            Add(endpoints.DetectorFor(modality), image =>
-                JsonSerializer.SerializeToUtf8Bytes(detector.Detect(image, modality), MedVisionJsonContext.Default.DetectorResponse));
-        }
+        ArgumentNullException.ThrowIfNull(host);
+        _jobs = ReferenceModelHost.EndpointJobs(routes);
+        _host = host;
     }
 
     public InProcessModelHost()
-        : this(new ModelEndpoints(), new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector())
+        : this(new ModelRoutingOptions(), new ReferenceModelHost())
     {
     }
 
     /// <summary>The endpoint names this host answers on.</summary>
-    public IReadOnlyCollection<string> EndpointNames => _routes.Keys;
+    public IReadOnlyCollection<string> EndpointNames => _jobs.Keys;
 
-    public async Task<InferenceResponse> InvokeAsync(
-        string endpointName, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    public async Task<EndpointResponse> InvokeAsync(EndpointInvocation invocation, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(endpointName);
-        if (!_routes.TryGetValue(endpointName, out var route))
+        ArgumentNullException.ThrowIfNull(invocation);
+        if (!_jobs.TryGetValue(invocation.EndpointName, out var job))
         {
-            throw new ModelUnavailableException($"No model endpoint named '{endpointName}' is hosted here.");
+            throw new ModelUnavailableException($"No model endpoint named '{invocation.EndpointName}' is hosted here.");
         }
 
-        if (!IsPng(contentType))
+        if (!IsJson(invocation.ContentType))
         {
-            throw new ValidationException(
-                "model.bad_content_type", $"Model endpoints accept {InferenceContract.RequestContentType}, not '{contentType}'.");
+            throw new ModelOutputInvalidException($"Endpoint {invocation.EndpointName} refused the request: it accepts {InferenceContract.ContentType}, not '{invocation.ContentType}'.");
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // Decoding and analysis are CPU-bound; keep them off the caller's thread. Errors surface on the
-        // returned task, like a remote endpoint's would.
-        return await Task.Run(
-            () =>
+        try
+        {
+            var request = ReferenceModelHost.ParseRequest(invocation.Body.Span);
+            if (request.Task != job.Task || (job.Modality is { } m && request.Modality != m))
             {
-                Raster image;
-                try
-                {
-                    image = PngDecoder.Decode(body.Span);
-                }
-                catch (ImageDecodeException ex)
-                {
-                    throw new ValidationException("model.bad_image", $"The request body is not a valid PNG ({ex.Code}): {ex.Message}");
-                }
+                throw new ModelRequestException("model.wrong_endpoint", $"Endpoint {invocation.EndpointName} serves {Describe(job.Task, job.Modality)}, not {Describe(request.Task, request.Modality)}.");
+            }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                return new InferenceResponse(InferenceContract.ResponseContentType, route(image));
-            },
-            cancellationToken);
-    }
-
-    private void Add(string name, Func<Raster, byte[]> handler)
-    {
-        if (!_routes.TryAdd(name, handler))
+            var response = await _host.AnswerAsync(request, cancellationToken);
+            return new EndpointResponse(
+                InferenceContract.ContentType,
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, Core.Json.MedVisionJsonContext.Default.ModelResponse),
+                invocation.TargetVariant);
+        }
+        catch (ModelRequestException ex)
         {
-            throw new ArgumentException($"Endpoint name '{name}' is configured for more than one model.", nameof(name));
+            // What a remote endpoint's 400 becomes on the client side.
+            throw new ModelOutputInvalidException($"Endpoint {invocation.EndpointName} refused the request ({ex.Code}): {ex.Message}");
         }
     }
 
-    private static bool IsPng(string? contentType)
+    private static string Describe(InferenceTask task, Modality? modality) =>
+        task == InferenceTask.Classify ? "classification" : $"{modality?.WireName() ?? "unknown"} detection";
+
+    private static bool IsJson(string? contentType)
     {
         if (contentType is null)
         {
             return false;
         }
 
-        // Media type parameters (e.g. "; charset=...") do not change what the body is.
+        // Media type parameters (e.g. "; charset=utf-8") do not change what the body is.
         var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
         var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
-        return string.Equals(mediaType, InferenceContract.RequestContentType, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(mediaType, InferenceContract.ContentType, StringComparison.OrdinalIgnoreCase);
     }
 }

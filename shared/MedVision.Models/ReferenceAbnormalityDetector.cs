@@ -13,7 +13,9 @@ namespace MedVision.Models;
 /// </summary>
 public sealed class ReferenceAbnormalityDetector
 {
-    public const string ModelVersionPrefix = "reference-detector-1.0";
+    public const string ModelNamePrefix = "reference-detector";
+
+    public const string Version = "1.1";
 
     /// <summary>Detection runs at most at this size on the long side; boxes are scaled back.</summary>
     public const int WorkingSize = 256;
@@ -41,10 +43,10 @@ public sealed class ReferenceAbnormalityDetector
     private const float BackgroundLevel = 0.06f;
     private const float BoneLevel = 0.85f;
 
-    public static string ModelVersionFor(Modality modality) => $"{ModelVersionPrefix}-{modality.WireName()}";
+    public static ModelIdentity ModelFor(Modality modality) => new($"{ModelNamePrefix}-{modality.WireName()}", Version);
 
     [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Instance API so hosts can inject, share and later swap analyzers.")]
-    public DetectorResponse Detect(Raster image, Modality modality)
+    public ModelResponse Detect(Raster image, Modality modality)
     {
         ArgumentNullException.ThrowIfNull(image);
         _ = modality.WireName(); // rejects undefined enum values up front
@@ -52,12 +54,14 @@ public sealed class ReferenceAbnormalityDetector
         var detections = Analyze(g, modality)
             .Select(c => ToFinding(c, modality, factor, image.Width, image.Height))
             .ToList();
-        return new DetectorResponse
+        return new ModelResponse
         {
-            ModelVersion = ModelVersionFor(modality),
-            ImageWidth = image.Width,
-            ImageHeight = image.Height,
-            Detections = detections,
+            ContractVersion = InferenceContract.Version,
+            Model = ModelFor(modality),
+            Task = InferenceTask.Detect,
+            InputWidth = image.Width,
+            InputHeight = image.Height,
+            Findings = detections,
         };
     }
 
@@ -413,7 +417,7 @@ public sealed class ReferenceAbnormalityDetector
             Aerated: baseline < maskMedian);
     }
 
-    private static DetectorFinding ToFinding(Candidate c, Modality modality, int factor, int width, int height)
+    private static ModelFinding ToFinding(Candidate c, Modality modality, int factor, int width, int height)
     {
         var box = new BoundingBox(c.Box.X * factor, c.Box.Y * factor, c.Box.Width * factor, c.Box.Height * factor)
             .ClipTo(width, height) ?? new BoundingBox(0, 0, 1, 1);
@@ -431,12 +435,12 @@ public sealed class ReferenceAbnormalityDetector
             Modality.Mri => "hyperintense focal region",
             _ => "anechoic round region",
         };
-        return new DetectorFinding
+        return new ModelFinding
         {
             Type = type,
             Confidence = Math.Round(c.Confidence, 4),
             Severity = severity,
-            BoundingBox = box,
+            BoundingBox = new ModelBox(box.X, box.Y, box.Width, box.Height),
             Description = $"Reference analyzer: {appearance}, local contrast z={c.Z:0.0} at {c.Scale * factor} px scale, " +
                           $"{box.Width}×{box.Height} px. Not a clinical diagnosis.",
         };

@@ -32,7 +32,7 @@ public sealed record ModalityFeatures(
 /// </summary>
 public sealed class ReferenceModalityClassifier
 {
-    public const string ModelVersion = "reference-modality-1.0";
+    public static readonly ModelIdentity Model = new("reference-modality", "1.1");
 
     /// <summary>Work on at most this many pixels on the long side; features are coarse anyway.</summary>
     public const int WorkingSize = 256;
@@ -46,7 +46,7 @@ public sealed class ReferenceModalityClassifier
     private const float BackgroundLevel = 0.06f;
 
     [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Instance API so hosts can inject, share and later swap analyzers.")]
-    public ClassifierResponse Classify(Raster image)
+    public ModelResponse Classify(Raster image)
     {
         var features = ExtractFeatures(image);
         var scores = Score(features);
@@ -59,7 +59,15 @@ public sealed class ReferenceModalityClassifier
             probabilities[modality.WireName()] = exp[modality] / total;
         }
 
-        return new ClassifierResponse { ModelVersion = ModelVersion, Scores = probabilities };
+        return new ModelResponse
+        {
+            ContractVersion = InferenceContract.Version,
+            Model = Model,
+            Task = InferenceTask.Classify,
+            InputWidth = image.Width,
+            InputHeight = image.Height,
+            ModalityScores = probabilities,
+        };
     }
 
     /// <summary>Raw (pre-softmax) evidence per modality. Each term is a fuzzy membership in [0, 1].</summary>

@@ -120,11 +120,7 @@ public class DomainTests
     public void Interpret_WhenTopScoreIsAtTheReviewThreshold_ShouldRequireReviewOnlyBelowIt(double top, bool review)
     {
         var rest = (1 - top) / 3;
-        var response = new ClassifierResponse
-        {
-            ModelVersion = "m1",
-            Scores = new Dictionary<string, double> { ["xray"] = rest, ["mri"] = top, ["ct"] = rest, ["ultrasound"] = rest },
-        };
+        var response = Classification(new Dictionary<string, double> { ["xray"] = rest, ["mri"] = top, ["ct"] = rest, ["ultrasound"] = rest });
         var result = ClassifyStage.Interpret("img", response, DateTimeOffset.UnixEpoch);
         Assert.Equal(Modality.Mri, result.Modality);
         Assert.Equal(review, result.RequiresManualReview);
@@ -139,17 +135,27 @@ public class DomainTests
         var scores = new Dictionary<string, double> { ["xray"] = 0.1, ["mri"] = 0.1, ["ultrasound"] = 0.1 };
         scores[key] = value;
         Assert.Throws<ModelOutputInvalidException>(() =>
-            ClassifyStage.Interpret("img", new ClassifierResponse { ModelVersion = "m", Scores = scores }, DateTimeOffset.UnixEpoch));
+            ClassifyStage.Interpret("img", Classification(scores), DateTimeOffset.UnixEpoch));
     }
+
+    private static ModelResponse Classification(Dictionary<string, double> scores) => new()
+    {
+        ContractVersion = InferenceContract.Version,
+        Model = new ModelIdentity("m", "1"),
+        Task = InferenceTask.Classify,
+        InputWidth = 8,
+        InputHeight = 8,
+        ModalityScores = scores,
+    };
 
     [Fact]
     public void DetectorFor_WhenGivenEachModality_ShouldRouteToADistinctEndpoint()
     {
-        var endpoints = new ModelEndpoints();
-        var names = Modalities.All.Select(endpoints.DetectorFor).ToList();
+        var routes = new ModelRoutingOptions();
+        var names = Modalities.All.Select(m => routes.DetectorFor(m).Primary.Endpoint).ToList();
         Assert.Equal(4, names.Distinct().Count());
-        Assert.Contains("xray", endpoints.DetectorFor(Modality.XRay), StringComparison.Ordinal);
-        Assert.Contains("ultrasound", endpoints.DetectorFor(Modality.Ultrasound), StringComparison.Ordinal);
+        Assert.Contains("xray", routes.DetectorFor(Modality.XRay).Primary.Endpoint, StringComparison.Ordinal);
+        Assert.Contains("ultrasound", routes.DetectorFor(Modality.Ultrasound).Primary.Endpoint, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,27 +37,19 @@ public class PipelineStageTests
         uploads = new UploadService(objects, archive, records, workflow, events, clock, ids);
     }
 
-    /// <summary>Classifier: xray 0.9; detectors: one lesion whose model version names the endpoint.</summary>
-    private static InferenceResponse Answer(string endpointName, byte[] png)
+    /// <summary>Classifier: xray 0.9; detectors: one lesion whose model name is the endpoint, boxes in model-input pixels.</summary>
+    private static EndpointResponse Answer(string endpointName, ModelRequest request)
     {
-        var image = PngDecoder.Decode(png);
-        object body = endpointName == "medvision-modality-classifier"
-            ? new ClassifierResponse { ModelVersion = "cls-1", Scores = new Dictionary<string, double> { ["xray"] = 0.9, ["mri"] = 0.05, ["ct"] = 0.03, ["ultrasound"] = 0.02 } }
-            : new DetectorResponse
-            {
-                ModelVersion = endpointName,
-                ImageWidth = image.Width,
-                ImageHeight = image.Height,
-                Detections =
-                [
-                    new DetectorFinding { Type = AbnormalityType.Lesion, Confidence = 0.91, Severity = Severity.High, BoundingBox = new BoundingBox(4, 4, 8, 8) },
-                    new DetectorFinding { Type = AbnormalityType.Other, Confidence = 0.3, Severity = Severity.Low, BoundingBox = new BoundingBox(1, 1, 2, 2) },
-                ],
-            };
-        var json = body is ClassifierResponse c
-            ? JsonSerializer.SerializeToUtf8Bytes(c, MedVisionJsonContext.Default.ClassifierResponse)
-            : JsonSerializer.SerializeToUtf8Bytes((DetectorResponse)body, MedVisionJsonContext.Default.DetectorResponse);
-        return new InferenceResponse("application/json", json);
+        Assert.NotNull(request.Image.Data);
+        var image = PngDecoder.Decode(request.Image.Data);
+        Assert.Equal((request.Image.Width, request.Image.Height), (image.Width, image.Height));
+        return endpointName == "medvision-modality-classifier"
+            ? ModelAnswers.Scores(request, 0.9)
+            : ModelAnswers.Findings(
+                request,
+                endpointName,
+                ModelAnswers.Finding(AbnormalityType.Lesion, 0.91, Severity.High, 4, 4, 8, 8),
+                ModelAnswers.Finding(AbnormalityType.Other, 0.3, Severity.Low, 1, 1, 2, 2));
     }
 
     private static byte[] SamplePng(int width = 24, int height = 20)
@@ -239,7 +231,7 @@ public class PipelineStageTests
     [Fact]
     public async Task Analyze_WhenDetectorAnswersOutsideTheContract_ShouldThrowModelOutputInvalid()
     {
-        var badEndpoint = new ScriptedEndpoint((_, _) => new InferenceResponse("application/json", "{\"nonsense\":true}"u8.ToArray()));
+        var badEndpoint = new ScriptedEndpoint((_, _) => new EndpointResponse("application/json", "{\"nonsense\":true}"u8.ToArray()));
         var badStages = new PipelineStages(objects, archive, fhir, records, badEndpoint, events, clock, ids, new PipelineOptions());
         var id = await UploadAsync();
         await Assert.ThrowsAsync<ModelOutputInvalidException>(() =>
@@ -285,7 +277,7 @@ public class PipelineStageTests
 
         var classification = await stages.Classify.RunAsync(new StageRequest { ImageId = id });
         Assert.Equal(Modality.Ct, classification.Modality);
-        Assert.Equal("dicom_header", classification.Source);
+        Assert.Equal("dicom-header", classification.Source);
         Assert.Equal(1.0, classification.Confidence);
         await stages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = classification.Modality });
         await stages.Heatmap.RunAsync(new StageRequest { ImageId = id });

@@ -102,7 +102,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         var dicomDir = Path.Combine(outDir, "abdomen-ct-mass-301-dicom");
         var dicomRecord = JsonNode.Parse(File.ReadAllText(Path.Combine(dicomDir, "record.json")))!;
         Assert.Equal("completed", (string)dicomRecord["status"]!);
-        Assert.Equal("dicom_header", (string)dicomRecord["classification"]!["source"]!);
+        Assert.Equal("dicom-header", (string)dicomRecord["classification"]!["source"]!);
         Assert.Equal("ct", (string)dicomRecord["classification"]!["modality"]!);
         Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(Path.Combine(dicomDir, "analysis.json")))!["abnormalities"]!.AsArray());
 

@@ -83,7 +83,7 @@ public sealed class DicomCommandTests(ITestOutputHelper log) : IDisposable
         var result = Path.Combine(outDir, "chest-c");
         var record = JsonNode.Parse(File.ReadAllText(Path.Combine(result, "record.json")))!;
         Assert.Equal("completed", (string)record["status"]!);
-        Assert.Equal("dicom_header", (string)record["classification"]!["source"]!);
+        Assert.Equal("dicom-header", (string)record["classification"]!["source"]!);
         Assert.Equal("DX", (string)record["dicom"]!["modality"]!);
 
         // The synthetic nodule is still found after 16-bit DICOM and lossless JPEG, and the heatmap is full size.

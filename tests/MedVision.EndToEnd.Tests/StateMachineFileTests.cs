@@ -94,19 +94,10 @@ public class StateMachineFileTests
         return PngEncoder.Encode(r);
     }
 
-    private static InferenceResponse Classifier(double xray) =>
-        new("application/json", JsonSerializer.SerializeToUtf8Bytes(
-            new ClassifierResponse { ModelVersion = "c", Scores = new Dictionary<string, double> { ["xray"] = xray, ["mri"] = (1 - xray) / 3, ["ct"] = (1 - xray) / 3, ["ultrasound"] = (1 - xray) / 3 } },
-            MedVisionJsonContext.Default.ClassifierResponse));
+    private static EndpointResponse Classifier(ModelRequest request, double xray) => ModelAnswers.Scores(request, xray);
 
-    private static InferenceResponse Detector(string name, int size) =>
-        new("application/json", JsonSerializer.SerializeToUtf8Bytes(
-            new DetectorResponse
-            {
-                ModelVersion = name, ImageWidth = size, ImageHeight = size,
-                Detections = [new DetectorFinding { Type = AbnormalityType.Tumor, Confidence = 0.88, Severity = Severity.High, BoundingBox = new BoundingBox(2, 2, 10, 10) }],
-            },
-            MedVisionJsonContext.Default.DetectorResponse));
+    private static EndpointResponse Detector(ModelRequest request, string name) =>
+        ModelAnswers.Findings(request, name, ModelAnswers.Finding(AbnormalityType.Tumor, 0.88, Severity.High, 2, 2, 10, 10));
 
     private async Task<(ExecutionResult Result, ImageRecord Record)> RunAsync(LocalWorkflow workflow, UploadService uploads)
     {
@@ -118,7 +109,7 @@ public class StateMachineFileTests
     [Fact]
     public async Task Pipeline_WhenEveryStageSucceeds_ShouldVisitStagesInOrderAndComplete()
     {
-        var (workflow, uploads) = Build(new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.95) : Detector(name, 32)));
+        var (workflow, uploads) = Build(new ScriptedEndpoint((name, r) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(r, 0.95) : Detector(r, name)));
         var (result, record) = await RunAsync(workflow, uploads);
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
@@ -131,8 +122,8 @@ public class StateMachineFileTests
     [Fact]
     public async Task Pipeline_WhenTheDetectorStaysDown_ShouldRetryThreeTimesWithGrowingDelaysThenMarkFailedKeepingTheOriginal()
     {
-        var endpoint = new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal)
-            ? Classifier(0.95)
+        var endpoint = new ScriptedEndpoint((name, r) => name.Contains("classifier", StringComparison.Ordinal)
+            ? Classifier(r, 0.95)
             : throw new Core.ModelUnavailableException($"{name} is not answering"));
         var (workflow, uploads) = Build(endpoint);
         var (result, record) = await RunAsync(workflow, uploads);
@@ -155,7 +146,7 @@ public class StateMachineFileTests
     [Fact]
     public async Task Pipeline_WhenClassifierConfidenceIsBelowThreshold_ShouldParkForManualReviewWithoutAnalysis()
     {
-        var endpoint = new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.6) : Detector(name, 32));
+        var endpoint = new ScriptedEndpoint((name, r) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(r, 0.6) : Detector(r, name));
         var (workflow, uploads) = Build(endpoint);
         var (result, record) = await RunAsync(workflow, uploads);
 
@@ -170,7 +161,7 @@ public class StateMachineFileTests
     {
         var failingStore = new HeatmapRefusingStore(objects);
         var (workflow, uploads) = Build(
-            new ScriptedEndpoint((name, _) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(0.95) : Detector(name, 32)), failingStore);
+            new ScriptedEndpoint((name, r) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(r, 0.95) : Detector(r, name)), failingStore);
         var (result, record) = await RunAsync(workflow, uploads);
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
@@ -191,7 +182,7 @@ public class StateMachineFileTests
     [Fact]
     public async Task StartAsync_WhenTheSameImageIsStartedTwiceWithTheSameInput_ShouldReturnTheSameExecution()
     {
-        var (workflow, _) = Build(new ScriptedEndpoint((name, _) => Classifier(0.6)));
+        var (workflow, _) = Build(new ScriptedEndpoint((_, r) => Classifier(r, 0.6)));
         var first = await workflow.StartAsync("img-1", "{\"image_id\":\"img-1\"}");
         var second = await workflow.StartAsync("img-1", "{\"image_id\":\"img-1\"}");
         Assert.Equal(first, second);
@@ -213,5 +204,7 @@ public class StateMachineFileTests
         public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
 
         public string UrlFor(string key) => inner.UrlFor(key);
+
+        public string S3UriFor(string key) => inner.S3UriFor(key);
     }
 }

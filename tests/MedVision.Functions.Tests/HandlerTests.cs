@@ -27,13 +27,9 @@ public class HandlerTests
         var clock = new ManualClock();
         var ids = new SequentialIds();
         var events = new RecordingEvents();
-        var endpoint = new ScriptedEndpoint((name, _) => name == "medvision-modality-classifier"
-            ? new InferenceResponse("application/json", JsonSerializer.SerializeToUtf8Bytes(
-                new ClassifierResponse { ModelVersion = "c", Scores = new Dictionary<string, double> { ["xray"] = 0.97, ["mri"] = 0.01, ["ct"] = 0.01, ["ultrasound"] = 0.01 } },
-                MedVisionJsonContext.Default.ClassifierResponse))
-            : new InferenceResponse("application/json", JsonSerializer.SerializeToUtf8Bytes(
-                new DetectorResponse { ModelVersion = name, ImageWidth = 32, ImageHeight = 32, Detections = [] },
-                MedVisionJsonContext.Default.DetectorResponse)));
+        var endpoint = new ScriptedEndpoint((name, r) => name == "medvision-modality-classifier"
+            ? ModelAnswers.Scores(r, 0.97)
+            : ModelAnswers.Findings(r, name));
         var stages = new PipelineStages(objects, new InMemoryArchive(), new InMemoryFhirStore(), records, endpoint, events, clock, ids, new PipelineOptions());
         catalog = HandlerCatalog.ForAll(
             stages,

@@ -47,7 +47,7 @@ public class ClassifierTests
     {
         var study = SyntheticStudies.Generate(modality, 5, width, height);
 
-        var scores = Classifier.Classify(study.Image).Scores;
+        var scores = Classifier.Classify(study.Image).ModalityScores!;
 
         Assert.Equal(modality.WireName(), scores.MaxBy(kv => kv.Value).Key);
         Assert.True(scores[modality.WireName()] >= 0.85, $"confidence {scores[modality.WireName()]}");
@@ -63,10 +63,10 @@ public class ClassifierTests
             wide.Samples16[i] = (ushort)(gray.Data[i] * 257);
         }
 
-        var expected = Classifier.Classify(gray).Scores;
+        var expected = Classifier.Classify(gray).ModalityScores!;
 
-        Assert.Equal(expected, Classifier.Classify(gray.ToRgb8()).Scores);
-        foreach (var (key, value) in Classifier.Classify(wide).Scores)
+        Assert.Equal(expected, Classifier.Classify(gray.ToRgb8()).ModalityScores);
+        foreach (var (key, value) in Classifier.Classify(wide).ModalityScores!)
         {
             Assert.Equal(expected[key], value, 9);
         }
@@ -78,7 +78,7 @@ public class ClassifierTests
     [InlineData(255)]
     public void Classify_WhenUniformImage_ShouldStayBelowReviewThreshold(byte value)
     {
-        var scores = Classifier.Classify(TestImages.Uniform(320, 320, value)).Scores;
+        var scores = Classifier.Classify(TestImages.Uniform(320, 320, value)).ModalityScores!;
 
         Assert.True(scores.Values.Max() < 0.85, $"max {scores.Values.Max()}");
     }
@@ -89,7 +89,7 @@ public class ClassifierTests
     [InlineData(3, 640, 480)]
     public void Classify_WhenRandomNoise_ShouldStayBelowReviewThreshold(int seed, int width, int height)
     {
-        var scores = Classifier.Classify(TestImages.Noise(seed, width, height)).Scores;
+        var scores = Classifier.Classify(TestImages.Noise(seed, width, height)).ModalityScores!;
 
         Assert.True(scores.Values.Max() < 0.85, $"max {scores.Values.Max()}");
     }
@@ -99,7 +99,7 @@ public class ClassifierTests
     [InlineData("radial")]
     public void Classify_WhenSmoothGradient_ShouldStayBelowReviewThreshold(string kind)
     {
-        var scores = Classifier.Classify(TestImages.Gradient(kind, 300, 300)).Scores;
+        var scores = Classifier.Classify(TestImages.Gradient(kind, 300, 300)).ModalityScores!;
 
         Assert.True(scores.Values.Max() < 0.85, $"max {scores.Values.Max()}");
     }
@@ -112,8 +112,8 @@ public class ClassifierTests
         var first = Classifier.Classify(image);
         var second = Classifier.Classify(image.Clone());
 
-        Assert.Equal(ReferenceModalityClassifier.ModelVersion, first.ModelVersion);
-        Assert.Equal(first.Scores, second.Scores);
+        Assert.Equal(ReferenceModalityClassifier.Model, first.Model);
+        Assert.Equal(first.ModalityScores, second.ModalityScores);
     }
 
     /// <summary>Properties 6 and 7: every modality gets a probability in [0, 1] and they sum to 1.</summary>
@@ -133,7 +133,7 @@ public class ClassifierTests
             Config.QuickThrowOnFailure.WithMaxTest(60),
             Prop.ForAll(Arb.From(images), image =>
             {
-                var scores = Classifier.Classify(image).Scores;
+                var scores = Classifier.Classify(image).ModalityScores!;
                 return scores.Count == 4
                     && Modalities.All.All(m => scores.ContainsKey(m.WireName()))
                     && scores.Values.All(p => p is >= 0 and <= 1 && !double.IsNaN(p))

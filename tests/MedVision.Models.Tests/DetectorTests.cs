@@ -1,3 +1,4 @@
+using MedVision.Core.Inference;
 using FsCheck;
 using FsCheck.Fluent;
 using MedVision.Core.Analysis;
@@ -33,11 +34,11 @@ public class DetectorTests
 
         var response = Detector.Detect(study.Image, modality);
 
-        var hit = response.Detections
-            .Where(d => d.BoundingBox.IntersectionOverUnion(planted) >= 0.3)
+        var hit = response.Findings!
+            .Where(d => d.BoundingBox.Px().IntersectionOverUnion(planted) >= 0.3)
             .OrderByDescending(d => d.Confidence)
             .FirstOrDefault();
-        Assert.True(hit is not null, $"no detection overlaps {planted}: {Describe(response.Detections)}");
+        Assert.True(hit is not null, $"no detection overlaps {planted}: {Describe(response.Findings!)}");
         Assert.True(hit.Confidence >= FindingPostProcessor.ConfidenceThreshold, $"confidence {hit.Confidence}");
     }
 
@@ -48,7 +49,9 @@ public class DetectorTests
         var study = SyntheticStudies.Generate(modality, seed);
 
         var response = Detector.Detect(study.Image, modality);
-        var result = AnalyzeStage.BuildResult("img", modality, response, 1, DateTimeOffset.UnixEpoch, () => "id");
+        var input = new PreparedInput([], study.Image.Width, study.Image.Height, study.Image.Width, study.Image.Height);
+        var call = new DetectionCall(response, input, new ModelTarget("detector"), false, TimeSpan.Zero);
+        var result = AnalyzeStage.BuildResult("img", modality, call, 1, DateTimeOffset.UnixEpoch, () => "id");
 
         var finding = Assert.Single(result.Abnormalities);
         Assert.True(finding.BoundingBox.IntersectionOverUnion(study.PlantedBox!.Value) >= 0.3);
@@ -63,7 +66,7 @@ public class DetectorTests
 
         var response = Detector.Detect(study.Image, modality);
 
-        Assert.DoesNotContain(response.Detections, d => d.Confidence >= FindingPostProcessor.ConfidenceThreshold);
+        Assert.DoesNotContain(response.Findings!, d => d.Confidence >= FindingPostProcessor.ConfidenceThreshold);
     }
 
     [Theory]
@@ -74,7 +77,7 @@ public class DetectorTests
     {
         var study = SyntheticStudies.Generate(modality, 3);
 
-        var best = Detector.Detect(study.Image, modality).Detections.MaxBy(d => d.Confidence);
+        var best = Detector.Detect(study.Image, modality).Findings!.MaxBy(d => d.Confidence);
 
         Assert.NotNull(best);
         Assert.Equal(expected, best.Type);
@@ -86,7 +89,7 @@ public class DetectorTests
     {
         var study = SyntheticStudies.Generate(Modality.Mri, 3);
 
-        var best = Detector.Detect(study.Image, Modality.Mri).Detections.MaxBy(d => d.Confidence);
+        var best = Detector.Detect(study.Image, Modality.Mri).Findings!.MaxBy(d => d.Confidence);
 
         Assert.NotNull(best);
         Assert.Contains(best.Type, new[] { AbnormalityType.Tumor, AbnormalityType.Lesion });
@@ -102,7 +105,7 @@ public class DetectorTests
 
         foreach (var modality in Modalities.All)
         {
-            Assert.Empty(Detector.Detect(image, modality).Detections);
+            Assert.Empty(Detector.Detect(image, modality).Findings!);
         }
     }
 
@@ -117,7 +120,7 @@ public class DetectorTests
 
         foreach (var modality in Modalities.All)
         {
-            Assert.Empty(Detector.Detect(image, modality).Detections);
+            Assert.Empty(Detector.Detect(image, modality).Findings!);
         }
     }
 
@@ -130,7 +133,7 @@ public class DetectorTests
 
         foreach (var modality in Modalities.All)
         {
-            Assert.DoesNotContain(Detector.Detect(image, modality).Detections, d => d.Confidence >= 0.5);
+            Assert.DoesNotContain(Detector.Detect(image, modality).Findings!, d => d.Confidence >= 0.5);
         }
     }
 
@@ -142,9 +145,9 @@ public class DetectorTests
         foreach (var modality in Modalities.All)
         {
             var response = Detector.Detect(image, modality);
-            Assert.Equal($"{ReferenceAbnormalityDetector.ModelVersionPrefix}-{modality.WireName()}", response.ModelVersion);
-            Assert.Equal(300, response.ImageWidth);
-            Assert.Equal(280, response.ImageHeight);
+            Assert.Equal($"{ReferenceAbnormalityDetector.ModelNamePrefix}-{modality.WireName()}", response.Model.Name);
+            Assert.Equal(300, response.InputWidth);
+            Assert.Equal(280, response.InputHeight);
         }
     }
 
@@ -154,9 +157,9 @@ public class DetectorTests
         var study = SyntheticStudies.Generate(Modality.Ct, 8);
         var image = study.Image;
 
-        foreach (var d in Detector.Detect(image, Modality.Ct).Detections)
+        foreach (var d in Detector.Detect(image, Modality.Ct).Findings!)
         {
-            var b = d.BoundingBox;
+            var b = d.BoundingBox.Px();
             var cx = b.X + (b.Width / 2);
             var cy = b.Y + (b.Height / 2);
             Assert.True(image.GetSample(cx, cy, 0) > 15, $"detection centred on background at {b}");
@@ -184,14 +187,14 @@ public class DetectorTests
             {
                 var (modality, image) = c;
                 var response = Detector.Detect(image, modality);
-                return response.ImageWidth == image.Width
-                    && response.ImageHeight == image.Height
-                    && response.Detections.Count <= ReferenceAbnormalityDetector.MaxDetections
-                    && response.Detections.All(d =>
+                return response.InputWidth == image.Width
+                    && response.InputHeight == image.Height
+                    && response.Findings!.Count <= ReferenceAbnormalityDetector.MaxDetections
+                    && response.Findings!.All(d =>
                         Enum.IsDefined(d.Type)
                         && Enum.IsDefined(d.Severity)
                         && d.Confidence is >= 0 and <= 1
-                        && d.BoundingBox.IsValidWithin(image.Width, image.Height));
+                        && d.BoundingBox.Px().IsValidWithin(image.Width, image.Height));
             }));
     }
 
@@ -206,10 +209,10 @@ public class DetectorTests
 
         foreach (var modality in Modalities.All)
         {
-            Assert.All(Detector.Detect(image, modality).Detections, d => Assert.True(d.BoundingBox.IsValidWithin(width, height)));
+            Assert.All(Detector.Detect(image, modality).Findings!, d => Assert.True(d.BoundingBox.Px().IsValidWithin(width, height)));
         }
     }
 
-    private static string Describe(IEnumerable<Core.Inference.DetectorFinding> detections) =>
+    private static string Describe(IEnumerable<Core.Inference.ModelFinding> detections) =>
         string.Join("; ", detections.Select(d => $"{d.Type} {d.Confidence:0.00} {d.BoundingBox}"));
 }

@@ -45,3 +45,10 @@ internal static class TestImages
         return raster;
     }
 }
+
+internal static class ModelBoxExtensions
+{
+    /// <summary>The reference detector emits whole-pixel boxes; this views one as a pixel box for IoU checks.</summary>
+    public static Core.Analysis.BoundingBox Px(this Core.Inference.ModelBox box) =>
+        new((int)box.X, (int)box.Y, (int)box.Width, (int)box.Height);
+}

@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Core;
+using MedVision.Core.Analysis;
+using MedVision.Core.Classification;
 using MedVision.Core.Images;
+using MedVision.Core.Inference;
+using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 
@@ -49,6 +54,8 @@ public sealed class InMemoryObjectStore : IObjectStore
         Task.FromResult<IReadOnlyList<string>>(Objects.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList());
 
     public string UrlFor(string key) => $"memory://objects/{key}";
+
+    public string S3UriFor(string key) => $"s3://memory/{key}";
 }
 
 public sealed class InMemoryArchive : IImageArchive
@@ -201,14 +208,60 @@ public sealed class RecordingEvents : IEventPublisher
     }
 }
 
-/// <summary>An inference endpoint answering from a function, counting calls per endpoint.</summary>
-public sealed class ScriptedEndpoint(Func<string, byte[], InferenceResponse> answer) : IInferenceEndpoint
+/// <summary>An inference endpoint answering from a function of the endpoint name and the parsed request; records calls.</summary>
+public sealed class ScriptedEndpoint(Func<string, ModelRequest, EndpointResponse> answer) : IInferenceEndpoint
 {
+    /// <summary>Endpoint names called, with "/variant" when a variant was targeted.</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
-    public Task<InferenceResponse> InvokeAsync(string endpointName, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    public ConcurrentQueue<ModelRequest> Requests { get; } = new();
+
+    public Task<EndpointResponse> InvokeAsync(EndpointInvocation invocation, CancellationToken cancellationToken = default)
     {
-        Calls.Enqueue(endpointName);
-        return Task.FromResult(answer(endpointName, body.ToArray()));
+        ArgumentNullException.ThrowIfNull(invocation);
+        Calls.Enqueue(invocation.TargetVariant is null ? invocation.EndpointName : $"{invocation.EndpointName}/{invocation.TargetVariant}");
+        var request = JsonSerializer.Deserialize(invocation.Body.Span, MedVisionJsonContext.Default.ModelRequest)
+            ?? throw new InvalidOperationException("The pipeline sent a null model request.");
+        Requests.Enqueue(request);
+        return Task.FromResult(answer(invocation.EndpointName, request));
     }
+}
+
+/// <summary>Contract-conforming model answers for scripted endpoints.</summary>
+public static class ModelAnswers
+{
+    public static EndpointResponse Json(ModelResponse response) =>
+        new(InferenceContract.ContentType, JsonSerializer.SerializeToUtf8Bytes(response, MedVisionJsonContext.Default.ModelResponse));
+
+    /// <summary>A classification with <paramref name="top"/> for <paramref name="modality"/> and the rest spread evenly.</summary>
+    public static EndpointResponse Scores(ModelRequest request, double top, Modality modality = Modality.XRay)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Json(new ModelResponse
+        {
+            ContractVersion = InferenceContract.Version,
+            Model = new ModelIdentity("scripted-classifier", "1"),
+            Task = InferenceTask.Classify,
+            InputWidth = request.Image.Width,
+            InputHeight = request.Image.Height,
+            ModalityScores = Modalities.All.ToDictionary(m => m.WireName(), m => m == modality ? top : (1 - top) / 3),
+        });
+    }
+
+    public static EndpointResponse Findings(ModelRequest request, string model, params ModelFinding[] findings)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Json(new ModelResponse
+        {
+            ContractVersion = InferenceContract.Version,
+            Model = new ModelIdentity(model, "1"),
+            Task = InferenceTask.Detect,
+            InputWidth = request.Image.Width,
+            InputHeight = request.Image.Height,
+            Findings = findings,
+        });
+    }
+
+    public static ModelFinding Finding(AbnormalityType type, double confidence, Severity severity, double x, double y, double width, double height) =>
+        new() { Type = type, Confidence = confidence, Severity = severity, BoundingBox = new ModelBox(x, y, width, height) };
 }

@@ -5,12 +5,15 @@ using System.Text.Json.Nodes;
 using MedVision.Asl;
 using MedVision.Core;
 using MedVision.Core.Images;
+using MedVision.Core.Inference;
 using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
 
 namespace MedVision.Cli;
 
-public sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, string OutputDirectory, int Parallelism, string UserId, string? StateDirectory);
+public sealed record AnalyzeOptions(
+    IReadOnlyList<string> Inputs, string OutputDirectory, int Parallelism, string UserId, string? StateDirectory,
+    Uri? ModelEndpoint = null, string? ModelRoutesFile = null);
 
 /// <summary>Outcome of one input file.</summary>
 public sealed record ImageOutcome(string Input, string Label, string? ImageId, string Status, string? Error, string? OutputDirectory);
@@ -36,10 +39,28 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
+        ModelRoutingOptions routes;
+        try
+        {
+            routes = options.ModelRoutesFile is { } routesFile
+                ? ModelRoutingOptions.Parse(await File.ReadAllTextAsync(routesFile, ct))
+                : ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ValidationException)
+        {
+            error.WriteLine($"error: model routes: {ex.Message}");
+            return 2;
+        }
+
         Directory.CreateDirectory(options.OutputDirectory);
         var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
-        using var platform = LocalPlatform.Create(stateDir);
+        using var platform = LocalPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes);
+
         var printer = new ProgressPrinter(output);
+        if (options.ModelEndpoint is { } endpoint)
+        {
+            printer.Line($"models: over HTTP at {endpoint}");
+        }
         using var subscription = platform.Events.Subscribe(printer.OnPipelineEvent);
         platform.Workflow.EventRecorded += printer.OnWorkflowEvent;
 

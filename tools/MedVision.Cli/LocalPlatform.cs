@@ -1,6 +1,8 @@
 using System.Reflection;
 using MedVision.Asl;
 using MedVision.Core.Inference;
+using MedVision.Core.Observability;
+using MedVision.Core.Ports;
 using MedVision.Core.Pipeline;
 using MedVision.Functions;
 using MedVision.Local.Events;
@@ -18,7 +20,9 @@ public sealed class LocalPlatform : IDisposable
 {
     public const string StateMachineResource = "analysis-pipeline.asl.json";
 
-    private LocalPlatform(string stateDirectory, TimeProvider time, IIdGenerator ids, Func<double>? random)
+    private readonly StreamWriter metricsFile;
+
+    private LocalPlatform(string stateDirectory, TimeProvider time, IIdGenerator ids, Func<double>? random, Uri? modelEndpoint, ModelRoutingOptions routes)
     {
         Directory.CreateDirectory(stateDirectory);
         StateDirectory = stateDirectory;
@@ -28,10 +32,17 @@ public sealed class LocalPlatform : IDisposable
         Records = new SqliteRecordStore(Path.Combine(stateDirectory, "records.db"));
         Fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
         Events = new InProcessEventBus();
-        var options = new PipelineOptions();
-        Models = new InProcessModelHost(options.Endpoints, new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector());
+        var options = new PipelineOptions { Routes = routes };
 
-        Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options);
+        // Model inputs over the payload limit travel as s3:// URIs into this same object store.
+        var objects = Objects;
+        Models = modelEndpoint is null
+            ? new InProcessModelHost(routes, new ReferenceModelHost(new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(), objects.ReadS3UriAsync))
+            : new HttpInferenceEndpoint(Http, modelEndpoint);
+        metricsFile = new StreamWriter(Path.Combine(stateDirectory, "metrics.jsonl"), append: true);
+        Metrics = new EmfMetricsWriter(metricsFile, time);
+
+        Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options, Metrics);
         var taskHandlers = HandlerCatalog.ForStateMachine(Stages);
         Definition = LoadDefinition();
         Workflow = new LocalWorkflow(Definition, new LambdaArnInvoker(taskHandlers), time, random);
@@ -41,6 +52,9 @@ public sealed class LocalPlatform : IDisposable
     }
 
     public string StateDirectory { get; }
+
+    /// <summary>Loopback client for --model-endpoint; the router holds each call to the 30 s budget.</summary>
+    private HttpClient Http { get; } = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     public TimeProvider Time { get; }
 
@@ -54,7 +68,11 @@ public sealed class LocalPlatform : IDisposable
 
     public InProcessEventBus Events { get; }
 
-    public InProcessModelHost Models { get; }
+    /// <summary>The reference analyzers in process, or the model server at --model-endpoint.</summary>
+    public IInferenceEndpoint Models { get; }
+
+    /// <summary>Embedded Metric Format lines (inference latency, confidences) in the state folder's metrics.jsonl.</summary>
+    public EmfMetricsWriter Metrics { get; }
 
     public PipelineStages Stages { get; }
 
@@ -68,10 +86,14 @@ public sealed class LocalPlatform : IDisposable
 
     public HandlerCatalog Handlers { get; }
 
-    public static LocalPlatform Create(string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null)
+    public static LocalPlatform Create(
+        string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
+        Uri? modelEndpoint = null, ModelRoutingOptions? routes = null)
     {
         var t = time ?? TimeProvider.System;
-        return new LocalPlatform(stateDirectory, t, ids ?? new UuidV7IdGenerator(t), random ?? Random.Shared.NextDouble);
+        return new LocalPlatform(
+            stateDirectory, t, ids ?? new UuidV7IdGenerator(t), random ?? Random.Shared.NextDouble, modelEndpoint,
+            routes ?? ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable)));
     }
 
     /// <summary>Loads the embedded ASL file with local Lambda ARNs substituted, as CDK's DefinitionSubstitutions would.</summary>
@@ -88,5 +110,7 @@ public sealed class LocalPlatform : IDisposable
     {
         Records.Dispose();
         Fhir.Dispose();
+        Http.Dispose();
+        metricsFile.Dispose();
     }
 }

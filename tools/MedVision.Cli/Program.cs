@@ -13,6 +13,7 @@ namespace MedVision.Cli
 
             Usage:
               medvision analyze <file-or-folder>... [--out DIR] [--parallel N] [--user ID] [--state DIR]
+                  [--model-endpoint URL] [--model-routes FILE]
                   Run classify → analyze → heatmap → report → finalize on every image through the
                   embedded twins and the real state machine. Writes per image: analysis.json,
                   heatmap.png, heatmap-thumbnail.png, heatmap-preview.jpg, side-by-side.png, report.json,
@@ -21,6 +22,13 @@ namespace MedVision.Cli
                   --parallel N   images processed at once (default: number of cores)
                   --user ID      user id recorded on uploads (default: local-user)
                   --state DIR    where the local twins keep their data (default: <out>/.state)
+                  --model-endpoint URL  send inference over HTTP to a model server (e.g.
+                                 http://127.0.0.1:8080, started with `dotnet run --project
+                                 models/MedVision.ModelServer`) instead of running the reference
+                                 analyzers in process
+                  --model-routes FILE   model routing JSON (endpoints, variants, fallback, A/B split,
+                                 input sizes; see docs/model-contract.md); default: the
+                                 MEDVISION_MODEL_ROUTES variable, else the built-in routes
               medvision make-samples [DIR]
                   Write the synthetic sample images (default folder: samples).
               medvision image info FILE
@@ -89,7 +97,8 @@ namespace MedVision.Cli
             ArgumentNullException.ThrowIfNull(args);
             var inputs = new List<string>();
             string outDir = "medvision-out", user = "local-user";
-            string? state = null;
+            string? state = null, routesFile = null;
+            Uri? modelEndpoint = null;
             var parallel = Environment.ProcessorCount;
             for (var i = 0; i < args.Length; i++)
             {
@@ -113,6 +122,17 @@ namespace MedVision.Cli
                     case "--state":
                         state = Value();
                         break;
+                    case "--model-endpoint":
+                        var url = Value();
+                        if (!Uri.TryCreate(url, UriKind.Absolute, out modelEndpoint) || modelEndpoint.Scheme is not ("http" or "https"))
+                        {
+                            throw new UsageException($"--model-endpoint must be an http(s) URL such as http://127.0.0.1:8080, not '{url}'");
+                        }
+
+                        break;
+                    case "--model-routes":
+                        routesFile = Value();
+                        break;
                     default:
                         if (args[i].StartsWith('-') && args[i].Length > 1)
                         {
@@ -126,7 +146,7 @@ namespace MedVision.Cli
 
             return inputs.Count == 0
                 ? throw new UsageException("analyze needs at least one file or folder")
-                : new AnalyzeOptions(inputs, outDir, parallel, user, state);
+                : new AnalyzeOptions(inputs, outDir, parallel, user, state, modelEndpoint, routesFile);
         }
     }
 

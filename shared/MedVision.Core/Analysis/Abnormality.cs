@@ -86,6 +86,19 @@ public sealed record AnalysisResult
     [JsonPropertyName("analysis_timestamp")] public required DateTimeOffset AnalysisTimestamp { get; init; }
     [JsonPropertyName("image_width")] public required int ImageWidth { get; init; }
     [JsonPropertyName("image_height")] public required int ImageHeight { get; init; }
+
+    /// <summary>The endpoint (and variant) that answered.</summary>
+    [JsonPropertyName("endpoint")] public string? Endpoint { get; init; }
+
+    /// <summary>True when the route's first choice failed and another target answered.</summary>
+    [JsonPropertyName("fallback_used")] public bool FallbackUsed { get; init; }
+
+    [JsonPropertyName("model_input_width")] public int? ModelInputWidth { get; init; }
+
+    [JsonPropertyName("model_input_height")] public int? ModelInputHeight { get; init; }
+
+    /// <summary>Object key of the model's saliency map (model-input resolution), when it returned one.</summary>
+    [JsonPropertyName("saliency_key")] public string? SaliencyKey { get; init; }
 }
 
 /// <summary>The small part of an analysis that travels in state machine payloads and the image record.</summary>

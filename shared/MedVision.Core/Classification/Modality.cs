@@ -63,9 +63,18 @@ public sealed record ModalityClassification
     [JsonPropertyName("requires_manual_review")] public required bool RequiresManualReview { get; init; }
     [JsonPropertyName("classification_timestamp")] public required DateTimeOffset ClassificationTimestamp { get; init; }
     [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    /// <summary>"dicom_header" when the DICOM Modality tag decided, "model" otherwise.</summary>
-    [JsonPropertyName("source")] public string Source { get; init; } = "model";
+    /// <summary>The DICOM Modality tag decided (confidence 1.0).</summary>
+    public const string DicomHeaderSource = "dicom-header";
+
+    /// <summary>The classifier model decided.</summary>
+    public const string ModelSource = "model";
+
+    /// <summary>Who decided: <see cref="DicomHeaderSource"/>, <see cref="ModelSource"/>, or a reviewer.</summary>
+    [JsonPropertyName("source")] public string Source { get; init; } = ModelSource;
     [JsonPropertyName("scores")] public IReadOnlyDictionary<string, double>? Scores { get; init; }
+
+    /// <summary>The endpoint (and variant) that answered, when a model decided.</summary>
+    [JsonPropertyName("endpoint")] public string? Endpoint { get; init; }
 
     public static bool NeedsReview(double confidence) => confidence < ManualReviewThreshold;
 }

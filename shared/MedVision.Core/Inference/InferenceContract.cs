@@ -5,56 +5,149 @@ using MedVision.Core.Classification;
 namespace MedVision.Core.Inference;
 
 /// <summary>
-/// The JSON contract every model endpoint speaks (docs/model-contract.md). Requests are the image as
-/// PNG bytes (Content-Type image/png); responses are application/json.
+/// The one JSON contract every model endpoint speaks (docs/model-contract.md, contracts/inference.schema.json): a
+/// <see cref="ModelRequest"/> goes in as the body of SageMaker InvokeEndpoint, a <see cref="ModelResponse"/> comes out.
 /// </summary>
 public static class InferenceContract
 {
-    public const string RequestContentType = "image/png";
-    public const string ResponseContentType = "application/json";
+    /// <summary>Major.minor; a response whose major differs is rejected.</summary>
+    public const string Version = "1.0";
+
+    public const string ContentType = "application/json";
+
+    public const string ImageMediaType = "image/png";
+
+    /// <summary>SageMaker real-time InvokeEndpoint caps the request body at 6 MB.</summary>
+    public const long RealTimeMaxPayloadBytes = 6_000_000;
+
+    /// <summary>SageMaker serverless endpoints cap request and response at 4 MB.</summary>
+    public const long ServerlessMaxPayloadBytes = 4_000_000;
+
+    /// <summary>The default request budget fits both endpoint kinds; larger inputs go by S3 URI instead.</summary>
+    public const long DefaultMaxPayloadBytes = ServerlessMaxPayloadBytes;
+
+    /// <summary>
+    /// Largest model input side. An 8-bit gray PNG of 1024² is at most ~1.05 MB, ~1.4 MB in base64: every inline
+    /// request at or under this size fits the 4 MB limit, so only larger configured inputs ever need an S3 URI.
+    /// </summary>
+    public const int MaxInlineInputSide = 1024;
+
+    /// <summary>Largest input side a route may configure (then always sent by S3 URI).</summary>
+    public const int MaxInputSide = 4096;
+
+    public const int MinInputSide = 32;
+
+    /// <summary>Responses carry at most this many findings, which with the saliency cap keeps them far below 4 MB.</summary>
+    public const int MaxFindings = 100;
+
+    /// <summary>Largest saliency map side; an 8-bit PNG of 512² is ≤ ~350 KB in base64.</summary>
+    public const int MaxSaliencySide = 512;
+
+    /// <summary>Spec error category 3: an inference that takes longer than this has failed (and is retried).</summary>
+    public static readonly TimeSpan InvocationBudget = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Response of a modality classifier endpoint: a probability per modality.</summary>
-public sealed record ClassifierResponse
+[JsonConverter(typeof(JsonStringEnumConverter<InferenceTask>))]
+public enum InferenceTask
 {
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    [JsonPropertyName("scores")] public required IReadOnlyDictionary<string, double> Scores { get; init; }
+    /// <summary>Score the four modalities.</summary>
+    [JsonStringEnumMemberName("classify")] Classify,
+
+    /// <summary>Find abnormalities in an image of a known modality.</summary>
+    [JsonStringEnumMemberName("detect")] Detect,
 }
 
-/// <summary>Response of a modality-specific detector endpoint.</summary>
-public sealed record DetectorResponse
+/// <summary>What the pipeline sends a model endpoint.</summary>
+public sealed record ModelRequest
 {
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    [JsonPropertyName("image_width")] public required int ImageWidth { get; init; }
-    [JsonPropertyName("image_height")] public required int ImageHeight { get; init; }
-    [JsonPropertyName("detections")] public required IReadOnlyList<DetectorFinding> Detections { get; init; }
+    [JsonPropertyName("contract_version")] public string ContractVersion { get; init; } = InferenceContract.Version;
+
+    /// <summary>The image id: logs correlate on it, and the A/B split is keyed on it.</summary>
+    [JsonPropertyName("request_id")] public required string RequestId { get; init; }
+
+    [JsonPropertyName("task")] public required InferenceTask Task { get; init; }
+
+    /// <summary>Required for <see cref="InferenceTask.Detect"/>: the modality the image was classified as.</summary>
+    [JsonPropertyName("modality")] public Modality? Modality { get; init; }
+
+    /// <summary>The preprocessed image: 8-bit grayscale PNG, long side scaled to the route's input size.</summary>
+    [JsonPropertyName("image")] public required ModelImage Image { get; init; }
+
+    /// <summary>The original image's size, so a model may reason about the true scale.</summary>
+    [JsonPropertyName("original_width")] public required int OriginalWidth { get; init; }
+
+    [JsonPropertyName("original_height")] public required int OriginalHeight { get; init; }
+
+    /// <summary>Millimetres per pixel of <see cref="Image"/> (DICOM Pixel Spacing rescaled), when known.</summary>
+    [JsonPropertyName("pixel_spacing_mm")] public PixelSpacing? PixelSpacingMm { get; init; }
 }
 
-public sealed record DetectorFinding
+/// <summary>An image inline (base64 PNG bytes) or by reference (an S3 URI, for inputs over the payload limit).</summary>
+public sealed record ModelImage
+{
+    [JsonPropertyName("media_type")] public string MediaType { get; init; } = InferenceContract.ImageMediaType;
+
+    [JsonPropertyName("width")] public required int Width { get; init; }
+
+    [JsonPropertyName("height")] public required int Height { get; init; }
+
+    /// <summary>The PNG bytes; System.Text.Json writes byte[] as base64.</summary>
+    [JsonPropertyName("data")] public byte[]? Data { get; init; }
+
+    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
+}
+
+public sealed record PixelSpacing(
+    [property: JsonPropertyName("row")] double Row,
+    [property: JsonPropertyName("column")] double Column);
+
+/// <summary>What a model endpoint answers.</summary>
+public sealed record ModelResponse
+{
+    [JsonPropertyName("contract_version")] public required string ContractVersion { get; init; }
+
+    [JsonPropertyName("model")] public required ModelIdentity Model { get; init; }
+
+    [JsonPropertyName("task")] public required InferenceTask Task { get; init; }
+
+    /// <summary>The size of the image the model saw; boxes are in these pixels.</summary>
+    [JsonPropertyName("input_width")] public required int InputWidth { get; init; }
+
+    [JsonPropertyName("input_height")] public required int InputHeight { get; init; }
+
+    /// <summary>Classification: a probability per modality (xray, mri, ct, ultrasound).</summary>
+    [JsonPropertyName("modality_scores")] public IReadOnlyDictionary<string, double>? ModalityScores { get; init; }
+
+    /// <summary>Detection: candidate findings, before the pipeline's post-processing.</summary>
+    [JsonPropertyName("findings")] public IReadOnlyList<ModelFinding>? Findings { get; init; }
+
+    /// <summary>Optional explanation: 8-bit gray PNG, brighter where the model looked; covers the whole input.</summary>
+    [JsonPropertyName("saliency")] public ModelImage? Saliency { get; init; }
+}
+
+public sealed record ModelIdentity(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version)
+{
+    public override string ToString() => $"{Name}-{Version}";
+}
+
+public sealed record ModelFinding
 {
     [JsonPropertyName("type")] public required AbnormalityType Type { get; init; }
+
     [JsonPropertyName("confidence")] public required double Confidence { get; init; }
+
     [JsonPropertyName("severity")] public required Severity Severity { get; init; }
-    [JsonPropertyName("bounding_box")] public required BoundingBox BoundingBox { get; init; }
+
+    /// <summary>In model-input pixels; fractions allowed, the pipeline scales and rounds.</summary>
+    [JsonPropertyName("bounding_box")] public required ModelBox BoundingBox { get; init; }
+
     [JsonPropertyName("description")] public string? Description { get; init; }
 }
 
-/// <summary>Which endpoint serves which job. Defaults match the names the local model host registers.</summary>
-public sealed record ModelEndpoints
-{
-    public string Classifier { get; init; } = "medvision-modality-classifier";
-    public string XRay { get; init; } = "medvision-xray-detector";
-    public string Mri { get; init; } = "medvision-mri-detector";
-    public string Ct { get; init; } = "medvision-ct-detector";
-    public string Ultrasound { get; init; } = "medvision-ultrasound-detector";
-
-    /// <summary>Property 8: each modality routes to its own specialised endpoint.</summary>
-    public string DetectorFor(Modality modality) => modality switch
-    {
-        Modality.XRay => XRay,
-        Modality.Mri => Mri,
-        Modality.Ct => Ct,
-        Modality.Ultrasound => Ultrasound,
-        _ => throw new ArgumentOutOfRangeException(nameof(modality)),
-    };
-}
+public sealed record ModelBox(
+    [property: JsonPropertyName("x")] double X,
+    [property: JsonPropertyName("y")] double Y,
+    [property: JsonPropertyName("width")] double Width,
+    [property: JsonPropertyName("height")] double Height);

@@ -1,12 +1,11 @@
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
-using MedVision.Core.Json;
-using MedVision.Core.Ports;
+using MedVision.Core.Inference;
 
 namespace MedVision.Core.Pipeline;
 
 /// <summary>Spec component 2: determine the modality; below 0.85 confidence the image goes to manual review.</summary>
-public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoint, PipelineOptions options, StageTracker tracker)
+public sealed class ClassifyStage(ImageLoader loader, ModelClient models, StageTracker tracker)
 {
     public async Task<ModalityClassification> RunAsync(StageRequest request, CancellationToken ct = default)
     {
@@ -19,10 +18,9 @@ public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoin
         }
         else
         {
-            var png = await loader.LoadPreprocessedPngAsync(record, ct);
-            var response = await InferenceClient.InvokeJsonAsync(
-                endpoint, options.Endpoints.Classifier, png, MedVisionJsonContext.Default.ClassifierResponse, ct);
-            classification = Interpret(request.ImageId, response, tracker.Time.GetUtcNow());
+            var image = await loader.LoadRenditionAsync(record, ct);
+            var call = await models.ClassifyAsync(request.ImageId, image, record.Dicom?.PixelSpacing, ct);
+            classification = Interpret(request.ImageId, call.Response, tracker.Time.GetUtcNow()) with { Endpoint = call.Target.ToString() };
         }
 
         await tracker.CompleteAsync(
@@ -55,19 +53,19 @@ public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoin
             RequiresManualReview = false,
             ClassificationTimestamp = now,
             ModelVersion = $"dicom-header:{dicom.Modality}",
-            Source = "dicom_header",
+            Source = ModalityClassification.DicomHeaderSource,
             Scores = Modalities.All.ToDictionary(m => m.WireName(), m => m == modality ? 1.0 : 0.0),
         };
     }
 
     /// <summary>Turns the classifier's scores into a decision; rejects answers outside the contract.</summary>
-    public static ModalityClassification Interpret(string imageId, Inference.ClassifierResponse response, DateTimeOffset now)
+    public static ModalityClassification Interpret(string imageId, ModelResponse response, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(response);
         var scores = new Dictionary<string, double>();
         foreach (var modality in Modalities.All)
         {
-            if (!response.Scores.TryGetValue(modality.WireName(), out var score) || double.IsNaN(score) || score < 0 || score > 1)
+            if (response.ModalityScores is not { } given || !given.TryGetValue(modality.WireName(), out var score) || double.IsNaN(score) || score < 0 || score > 1)
             {
                 throw new ModelOutputInvalidException(
                     $"The classifier's scores must give every modality (xray, mri, ct, ultrasound) a value in [0, 1]; '{modality.WireName()}' is missing or out of range.");
@@ -85,8 +83,8 @@ public sealed class ClassifyStage(ImageLoader loader, IInferenceEndpoint endpoin
             Confidence = confidence,
             RequiresManualReview = ModalityClassification.NeedsReview(confidence),
             ClassificationTimestamp = now,
-            ModelVersion = response.ModelVersion,
-            Source = "model",
+            ModelVersion = response.Model.ToString(),
+            Source = ModalityClassification.ModelSource,
             Scores = scores,
         };
     }

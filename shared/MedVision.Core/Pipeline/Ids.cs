@@ -23,7 +23,8 @@ public sealed record PipelineOptions
     /// <summary>JPEG quality of the preview: small files, findings still legible.</summary>
     public const int PreviewJpegQuality = 80;
 
-    public Inference.ModelEndpoints Endpoints { get; init; } = new();
+    /// <summary>Which model endpoint serves which job (MEDVISION_MODEL_ROUTES).</summary>
+    public Inference.ModelRoutingOptions Routes { get; init; } = new();
 
     /// <summary>Base URL used for fullUrl in exported FHIR bundles.</summary>
     public string FhirBaseUrl { get; init; } = "http://127.0.0.1:8080/fhir";
@@ -40,6 +41,13 @@ public static class ObjectKeys
     public static string Preprocessed(string imageId) => $"preprocessed/{imageId}.png";
 
     public static string Analysis(string imageId) => $"analysis/{imageId}.json";
+
+    /// <summary>The detector's saliency map (model-input resolution), when it returned one.</summary>
+    public static string Saliency(string imageId) => $"analysis/{imageId}/saliency.png";
+
+    /// <summary>A model input too large to send inline; the request carries this object's S3 URI.</summary>
+    public static string ModelInput(string imageId, Inference.InferenceTask task, int width, int height) =>
+        $"preprocessed/{imageId}/{(task == Inference.InferenceTask.Classify ? "classify" : "detect")}-{width}x{height}.png";
 
     public static string Heatmap(string imageId) => $"heatmaps/{imageId}/overlay.png";
 

@@ -68,21 +68,27 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
     }
 
     /// <summary>
-    /// The model input: 8-bit grayscale at the original resolution, cached under preprocessed/ so later
-    /// stages and retries do not decode again. Same resolution keeps model boxes in image coordinates.
+    /// The 8-bit grayscale rendition at the original resolution, cached under preprocessed/ so later stages and
+    /// retries do not decode (or render DICOM) again. Each model route scales it to its own input size.
     /// </summary>
-    public async Task<byte[]> LoadPreprocessedPngAsync(ImageRecord record, CancellationToken ct)
+    public async Task<Raster> LoadRenditionAsync(ImageRecord record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
         var key = ObjectKeys.Preprocessed(record.ImageId);
         if (await objects.GetAsync(key, ct) is { } cached)
         {
-            return cached.Content;
+            try
+            {
+                return PngDecoder.Decode(cached.Content);
+            }
+            catch (ImageDecodeException)
+            {
+                // A damaged cache entry is rebuilt from the original, never trusted.
+            }
         }
 
-        var raster = await LoadRasterAsync(record, ct);
-        var png = PngEncoder.Encode(raster.ToGray8(), new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest));
-        await objects.PutAsync(key, png, "image/png", ct);
-        return png;
+        var gray = (await LoadRasterAsync(record, ct)).ToGray8();
+        await objects.PutAsync(key, PngEncoder.Encode(gray, new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest)), "image/png", ct);
+        return gray;
     }
 }

@@ -1,3 +1,5 @@
+using MedVision.Core.Inference;
+using MedVision.Core.Observability;
 using MedVision.Core.Ports;
 
 namespace MedVision.Core.Pipeline;
@@ -7,16 +9,25 @@ public sealed class PipelineStages
 {
     public PipelineStages(
         IObjectStore objects, IImageArchive archive, IFhirStore fhir, IRecordStore records, IInferenceEndpoint inference,
-        IEventPublisher events, TimeProvider time, IIdGenerator ids, PipelineOptions options)
+        IEventPublisher events, TimeProvider time, IIdGenerator ids, PipelineOptions options, IMetrics? metrics = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var tracker = new StageTracker(records, events, time);
         var loader = new ImageLoader(objects, archive);
-        Classify = new ClassifyStage(loader, inference, options, tracker);
-        Analyze = new AnalyzeStage(objects, loader, inference, options, tracker, ids);
+
+        // One breaker per process, shared by every stage, so failures seen by classify count for analyze too.
+        Breaker = new CircuitBreaker(time);
+        Models = new ModelClient(new ModelRouter(inference, Breaker, time, metrics), options.Routes, objects, metrics);
+        Classify = new ClassifyStage(loader, Models, tracker);
+        Analyze = new AnalyzeStage(objects, loader, Models, tracker, ids);
         Heatmap = new HeatmapStage(objects, loader, tracker);
         Report = new ReportStage(objects, fhir, options, tracker, ids);
         Finish = new FinishStages(records, events, tracker, ids);
     }
+
+    public CircuitBreaker Breaker { get; }
+
+    public ModelClient Models { get; }
 
     public ClassifyStage Classify { get; }
 

@@ -17,6 +17,9 @@ public interface IObjectStore
 
     /// <summary>A URL a client can fetch the object from (presigned in AWS, file:// or local host locally).</summary>
     string UrlFor(string key);
+
+    /// <summary>The object's s3://bucket/key URI, as a model endpoint is given it for inputs over the payload limit.</summary>
+    string S3UriFor(string key);
 }
 
 public sealed record StoredObject(string Key, byte[] Content, string ContentType);
@@ -74,14 +77,22 @@ public interface IRecordStore
 
 public sealed record RecordPage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
 
-/// <summary>A model endpoint (SageMaker InvokeEndpoint).</summary>
+/// <summary>A model endpoint (SageMaker Runtime InvokeEndpoint).</summary>
 public interface IInferenceEndpoint
 {
-    /// <summary>Throws <see cref="ModelUnavailableException"/> when the endpoint cannot answer.</summary>
-    Task<InferenceResponse> InvokeAsync(string endpointName, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Sends one request. Throws <see cref="ModelUnavailableException"/> when the endpoint cannot answer (down, 5xx,
+    /// throttled, timed out) and <see cref="ModelOutputInvalidException"/> when it refuses the request (4xx).
+    /// Never retries: the state machine owns retries.
+    /// </summary>
+    Task<EndpointResponse> InvokeAsync(EndpointInvocation invocation, CancellationToken cancellationToken = default);
 }
 
-public sealed record InferenceResponse(string ContentType, byte[] Body);
+/// <summary>InvokeEndpoint's inputs: EndpointName, TargetVariant, ContentType and Body.</summary>
+public sealed record EndpointInvocation(string EndpointName, string? TargetVariant, string ContentType, ReadOnlyMemory<byte> Body);
+
+/// <summary>InvokeEndpoint's outputs: ContentType, Body and InvokedProductionVariant.</summary>
+public sealed record EndpointResponse(string ContentType, byte[] Body, string? InvokedVariant = null);
 
 /// <summary>Starts pipeline executions (Step Functions StartExecution).</summary>
 public interface IWorkflow

@@ -27,8 +27,12 @@ public sealed class DiskObjectStore : IObjectStore
     private readonly string rootWithSeparator;
     private readonly StripedLock locks = new();
 
-    public DiskObjectStore(string root)
+    /// <summary>The bucket name the twin answers for in s3:// URIs.</summary>
+    public const string DefaultBucket = "medvision-local";
+
+    public DiskObjectStore(string root, string bucket = DefaultBucket)
     {
+        Bucket = bucket;
         rootWithSeparator = TwinFiles.NormalizeRoot(root);
         Root = rootWithSeparator.TrimEnd(Path.DirectorySeparatorChar);
         Directory.CreateDirectory(Root);
@@ -36,6 +40,8 @@ public sealed class DiskObjectStore : IObjectStore
 
     /// <summary>Absolute path of the folder holding the objects.</summary>
     public string Root { get; }
+
+    public string Bucket { get; }
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
     {
@@ -123,6 +129,32 @@ public sealed class DiskObjectStore : IObjectStore
     }
 
     public string UrlFor(string key) => new Uri(PathFor(key)).AbsoluteUri;
+
+    /// <summary>Reads an s3://{Bucket}/key URI this twin handed out; null for other buckets or missing keys.</summary>
+    public async Task<byte[]?> ReadS3UriAsync(string uri, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        var prefix = $"s3://{Bucket}/";
+        if (!uri.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return (await GetAsync(uri[prefix.Length..], cancellationToken))?.Content;
+        }
+        catch (ArgumentException)
+        {
+            return null; // a key that escapes the root is not an object of this store
+        }
+    }
+
+    public string S3UriFor(string key)
+    {
+        _ = PathFor(key); // the same key rules as every other operation
+        return $"s3://{Bucket}/{key}";
+    }
 
     /// <summary>Maps a key to its file path, rejecting anything that is not a plain relative S3-style key.</summary>
     private string PathFor(string key)
