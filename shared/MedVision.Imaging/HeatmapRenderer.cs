@@ -130,8 +130,19 @@ public static class HeatmapRenderer
             }
         }
 
+        if (!(options.ModelSaliencyWeight is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ModelSaliencyWeight, "ModelSaliencyWeight must be between 0 and 1.");
+        }
+
         var output = source.ToRgb8();
-        BlendHeat(output, SaliencyField(source.Width, source.Height, findings), options.Opacity);
+        var field = SaliencyField(source.Width, source.Height, findings);
+        if (options.ModelSaliency is { } saliency)
+        {
+            AddModelSaliency(field, source.Width, source.Height, saliency, options.ModelSaliencyWeight);
+        }
+
+        BlendHeat(output, field, options.Opacity);
 
         var scale = TextScale(output);
         var watermarkHeight = 0;
@@ -153,6 +164,22 @@ public static class HeatmapRenderer
         }
 
         return output;
+    }
+
+    /// <summary>The model's map, resized to the image, joins the field as max(field, weight × luminance).</summary>
+    private static void AddModelSaliency(float[] field, int width, int height, Raster saliency, double weight)
+    {
+        var scaled = Resampler.AreaAverage(saliency.ToGray8(), width, height);
+        var data = scaled.Data;
+        var scale = (float)(weight / 255.0);
+        for (var i = 0; i < field.Length; i++)
+        {
+            var v = data[i] * scale;
+            if (v > field[i])
+            {
+                field[i] = v;
+            }
+        }
     }
 
     /// <summary>Area-average downsample so the longer side is at most <paramref name="maxSide"/>; keeps color model and depth.</summary>

@@ -338,6 +338,56 @@ public class HeatmapRendererTests
     }
 
     [Fact]
+    public void RenderOverlay_WhenModelSaliencyGiven_ShouldHeatOnlyWhereTheMapIsBright()
+    {
+        // A 16×12 map, hot in its left half only, stretched over a 160×120 image below the legend's corner.
+        var map = new Raster(16, 12, ColorModel.Gray, 8);
+        for (var y = 0; y < 12; y++)
+        {
+            for (var x = 0; x < 6; x++)
+            {
+                map.Data[(y * 16) + x] = 255;
+            }
+        }
+
+        var source = NoiseGray(160, 120, 3);
+        var plain = HeatmapRenderer.RenderOverlay(source, []);
+        var withMap = HeatmapRenderer.RenderOverlay(source, [], new HeatmapOptions(ModelSaliency: map));
+
+        Assert.NotEqual(Pixel(plain, 20, 100), Pixel(withMap, 20, 100));
+        Assert.Equal(Pixel(plain, 140, 100), Pixel(withMap, 140, 100));
+        Assert.Equal(plain.Data, HeatmapRenderer.RenderOverlay(source, [], new HeatmapOptions(ModelSaliency: map, ModelSaliencyWeight: 0)).Data);
+    }
+
+    [Fact]
+    public void RenderOverlay_WhenModelSaliencyCoversAFinding_ShouldKeepTheFindingHottestAtItsCentre()
+    {
+        // Property 15 with a model map: at the default weight the map (≤ 0.5) never outshines a finding (≥ 0.5).
+        var map = new Raster(8, 8, ColorModel.Gray, 8);
+        Array.Fill(map.Data, (byte)255);
+        var source = new Raster(100, 100, ColorModel.Gray, 8);
+        var finding = new HeatmapFinding(new Box(40, 40, 21, 21), 0.95, "lesion");
+
+        var findingOnly = HeatmapRenderer.RenderOverlay(source, [finding]);
+        var withMap = HeatmapRenderer.RenderOverlay(source, [finding], new HeatmapOptions(ModelSaliency: map));
+
+        // At the centre the field is max(0.95, 0.5) = 0.95: the same pixel as without the map; far away the map shows.
+        Assert.Equal(Pixel(findingOnly, 50, 50), Pixel(withMap, 50, 50));
+        Assert.NotEqual(Pixel(findingOnly, 10, 90), Pixel(withMap, 10, 90));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void RenderOverlay_WhenModelSaliencyWeightOutOfRange_ShouldThrow(double weight)
+    {
+        var map = new Raster(4, 4, ColorModel.Gray, 8);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            HeatmapRenderer.RenderOverlay(new Raster(10, 10, ColorModel.Gray, 8), [], new HeatmapOptions(ModelSaliency: map, ModelSaliencyWeight: weight)));
+    }
+
+    [Fact]
     public void RenderOverlay_WhenOpacityOutOfRange_ShouldThrow()
     {
         var source = new Raster(4, 4, ColorModel.Gray, 8);

@@ -30,7 +30,8 @@ public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, Stage
         var watermark = string.Create(
             CultureInfo.InvariantCulture,
             $"{analysis.ModelVersion} {analysis.AnalysisTimestamp:yyyy-MM-dd HH:mm}Z");
-        var overlay = HeatmapRenderer.RenderOverlay(source, findings, new HeatmapOptions(Watermark: watermark));
+        var overlay = HeatmapRenderer.RenderOverlay(
+            source, findings, new HeatmapOptions(Watermark: watermark, ModelSaliency: await LoadSaliencyAsync(analysis, ct)));
 
         var result = new HeatmapResult
         {
@@ -50,8 +51,21 @@ public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, Stage
 
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Heatmap, r => r with { HeatmapKey = result.HeatmapKey },
-            $"{findings.Count} region(s) highlighted", ct);
+            $"{findings.Count} region(s) highlighted" + (analysis.SaliencyKey is null ? string.Empty : " over the model's saliency map"), ct);
         return result;
+    }
+
+    /// <summary>The detector's saliency map, when it returned one (the contract makes it optional).</summary>
+    private async Task<Raster?> LoadSaliencyAsync(AnalysisResult analysis, CancellationToken ct)
+    {
+        if (analysis.SaliencyKey is not { } key)
+        {
+            return null;
+        }
+
+        var stored = await objects.GetAsync(key, ct)
+            ?? throw new NotFoundException("analysis.saliency_missing", $"Image {analysis.ImageId}'s saliency map {key} is missing.");
+        return PngDecoder.Decode(stored.Content);
     }
 }
 
