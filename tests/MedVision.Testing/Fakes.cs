@@ -265,3 +265,15 @@ public static class ModelAnswers
     public static ModelFinding Finding(AbnormalityType type, double confidence, Severity severity, double x, double y, double width, double height) =>
         new() { Type = type, Confidence = confidence, Severity = severity, BoundingBox = new ModelBox(x, y, width, height) };
 }
+
+/// <summary>Keeps every metrics record in memory.</summary>
+public sealed class RecordingMetrics : Core.Observability.IMetrics
+{
+    public ConcurrentQueue<Core.Observability.MetricRecord> Records { get; } = new();
+
+    public void Emit(Core.Observability.MetricRecord record) => Records.Enqueue(record);
+
+    /// <summary>Every value of the named metric, with the record's dimensions.</summary>
+    public IReadOnlyList<(IReadOnlyList<double> Values, IReadOnlyDictionary<string, string> Dimensions, IReadOnlyDictionary<string, string>? Properties)> Of(string name) =>
+        Records.SelectMany(r => r.Metrics.Where(m => m.Name == name).Select(m => (m.Values, r.Dimensions, r.Properties))).ToList();
+}
