@@ -63,8 +63,10 @@ public sealed record ModalityClassification
     [JsonPropertyName("requires_manual_review")] public required bool RequiresManualReview { get; init; }
     [JsonPropertyName("classification_timestamp")] public required DateTimeOffset ClassificationTimestamp { get; init; }
     [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    /// <summary>"dicom_header" when the DICOM Modality tag decided, "model" otherwise.</summary>
+    /// <summary>"dicom_header" when the DICOM Modality tag decided, "manual-review" when a reviewer set it, "model" otherwise.</summary>
     [JsonPropertyName("source")] public string Source { get; init; } = "model";
+    /// <summary>The reviewer's id when <see cref="Source"/> is "manual-review".</summary>
+    [JsonPropertyName("reviewed_by")] public string? ReviewedBy { get; init; }
     [JsonPropertyName("scores")] public IReadOnlyDictionary<string, double>? Scores { get; init; }
 
     public static bool NeedsReview(double confidence) => confidence < ManualReviewThreshold;
