@@ -79,7 +79,8 @@ write("events/stepfunctions/analyze.json", {"image_id": IMAGE_ID, "modality": "x
 write("events/stepfunctions/heatmap.json", {"image_id": IMAGE_ID})
 write("events/stepfunctions/report.json", {"image_id": IMAGE_ID})
 write("events/stepfunctions/finalize.json", {"image_id": IMAGE_ID})
-write("events/stepfunctions/manual-review.json", {"image_id": IMAGE_ID})
+# lambda:invoke.waitForTaskToken Payload: the handler keeps the token on the record for the reviewer's answer.
+write("events/stepfunctions/manual-review.json", {"image_id": IMAGE_ID, "task_token": "AQCEAAAAKgAAAAMAAAAAAAAAAcmedvision-sample-task-token"})
 write("events/stepfunctions/mark-failed.json", {
     "image_id": IMAGE_ID,
     "error": {"Error": "ModelUnavailableException",

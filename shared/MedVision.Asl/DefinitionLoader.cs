@@ -12,6 +12,10 @@ internal sealed class DefinitionLoader(IReadOnlyDictionary<string, string>? subs
     private static readonly string[] SupportedTypes = ["Task", "Choice", "Pass", "Wait", "Succeed", "Fail"];
     private static readonly string[] RetrierFields = ["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"];
     private static readonly string[] CatcherFields = ["ErrorEquals", "Next", "ResultPath", "Comment"];
+    private const string ServiceIntegrationPrefix = "arn:aws:states:::";
+    private const string LambdaInvokeResource = "arn:aws:states:::lambda:invoke";
+    private const string WaitForTaskTokenSuffix = ".waitForTaskToken";
+
     private static readonly string[] WaitModes = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"];
 
     private static readonly Dictionary<string, string[]> FieldsByType = new(StringComparer.Ordinal)
@@ -300,6 +304,7 @@ internal sealed class DefinitionLoader(IReadOnlyDictionary<string, string>? subs
         else
         {
             task.Resource = resource;
+            LoadIntegration(task, obj);
         }
 
         task.Parameters = LoadTemplate(name, obj, "Parameters");
@@ -310,6 +315,66 @@ internal sealed class DefinitionLoader(IReadOnlyDictionary<string, string>? subs
         task.Catch = LoadCatchers(name, obj);
         return task;
     }
+
+    /// <summary>Service integrations (arn:aws:states:::...): only Lambda's invoke and its task-token form run locally.</summary>
+    private void LoadIntegration(TaskStateDef task, JsonObject obj)
+    {
+        if (!task.Resource.StartsWith(ServiceIntegrationPrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        task.Integration = task.Resource switch
+        {
+            LambdaInvokeResource => TaskIntegration.LambdaInvoke,
+            LambdaInvokeResource + WaitForTaskTokenSuffix => TaskIntegration.LambdaInvokeWaitForTaskToken,
+            _ => TaskIntegration.Function,
+        };
+        if (task.Integration == TaskIntegration.Function)
+        {
+            Problem(task.Name, $"service integration \"{task.Resource}\" is not supported by the local interpreter (supported: {LambdaInvokeResource}, {LambdaInvokeResource}{WaitForTaskTokenSuffix})");
+            return;
+        }
+
+        if (obj["Parameters"] is not JsonObject parameters)
+        {
+            Problem(task.Name, $"a {task.Resource} task needs \"Parameters\" with a \"FunctionName\"");
+            return;
+        }
+
+        foreach (var (key, _) in parameters)
+        {
+            if (key is not ("FunctionName" or "FunctionName.$" or "Payload" or "Payload.$"))
+            {
+                Problem(task.Name, $"field \"Parameters.{key}\" is not supported by the local interpreter for {LambdaInvokeResource} (supported: FunctionName, Payload)");
+            }
+        }
+
+        if (parameters.ContainsKey("FunctionName"))
+        {
+            task.FunctionName = OptionalString(parameters, "FunctionName", State(task.Name), "Parameters.FunctionName");
+        }
+        else if (!parameters.ContainsKey("FunctionName.$"))
+        {
+            Problem(task.Name, $"a {task.Resource} task needs \"Parameters.FunctionName\"");
+        }
+
+        // Step Functions refuses such a definition too: nobody could ever complete the task.
+        if (task.Integration == TaskIntegration.LambdaInvokeWaitForTaskToken && !ReferencesTaskToken(parameters))
+        {
+            Problem(task.Name, $"a {WaitForTaskTokenSuffix} task must pass the task token: reference \"$$.Task.Token\" in its Parameters");
+        }
+    }
+
+    private static bool ReferencesTaskToken(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Any(kv =>
+            (kv.Key.EndsWith(".$", StringComparison.Ordinal) && ComparisonRule.TryString(kv.Value, out var text)
+                && text.Contains("$$.Task.Token", StringComparison.Ordinal))
+            || ReferencesTaskToken(kv.Value)),
+        JsonArray a => a.Any(ReferencesTaskToken),
+        _ => false,
+    };
 
     private PassStateDef LoadPass(string name, JsonObject obj)
     {

@@ -14,10 +14,14 @@ public enum ExecutionStatus
     Succeeded,
     Failed,
     TimedOut,
+
+    /// <summary>Not an end state: a host reports it for an execution parked on a task token (the interpreter's own
+    /// RunAsync/ResumeAsync only return when the execution has finished).</summary>
+    WaitingForCallback,
 }
 
-/// <summary>One history entry. Type is e.g. ExecutionStarted, StateEntered, StateExited, TaskScheduled,
-/// TaskSucceeded, TaskFailed, RetryScheduled, CatchTaken, ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut.</summary>
+/// <summary>One history entry. Type is e.g. ExecutionStarted, ExecutionResumed, StateEntered, StateExited, TaskScheduled,
+/// TaskSubmitted (a task-token task is waiting for its callback), TaskSucceeded, TaskFailed, RetryScheduled, CatchTaken, ExecutionSucceeded, ExecutionFailed, ExecutionTimedOut.</summary>
 public sealed record ExecutionEvent(DateTimeOffset Timestamp, string Type, string? StateName, string? Detail);
 
 public sealed record ExecutionResult(

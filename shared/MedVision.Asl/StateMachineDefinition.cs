@@ -17,7 +17,9 @@ public sealed class StateMachineDefinition
         States = states;
         TimeoutSeconds = timeoutSeconds;
         Comment = comment;
-        TaskResources = [.. stateNames.Select(n => states[n]).OfType<TaskStateDef>().Select(t => t.Resource).Distinct(StringComparer.Ordinal)];
+        var tasks = stateNames.Select(n => states[n]).OfType<TaskStateDef>().ToList();
+        TaskResources = [.. tasks.Select(t => t.FunctionName ?? t.Resource).Distinct(StringComparer.Ordinal)];
+        UsesTaskTokens = tasks.Any(t => t.Integration == TaskIntegration.LambdaInvokeWaitForTaskToken);
     }
 
     public string StartAt { get; }
@@ -25,8 +27,12 @@ public sealed class StateMachineDefinition
     /// <summary>State names in definition order.</summary>
     public IReadOnlyCollection<string> StateNames { get; }
 
-    /// <summary>Distinct Task Resource strings (after substitution), so a host can check every one has a handler.</summary>
+    /// <summary>Distinct Task Resource strings (after substitution), so a host can check every one has a handler. For a
+    /// lambda:invoke integration this is the function its Parameters name, when they name it literally.</summary>
     public IReadOnlyCollection<string> TaskResources { get; }
+
+    /// <summary>True when a Task waits for a task token, so running it needs an <see cref="ITaskTokenBroker"/>.</summary>
+    public bool UsesTaskTokens { get; }
 
     /// <summary>Top-level TimeoutSeconds for the whole execution, if set.</summary>
     public int? TimeoutSeconds { get; }

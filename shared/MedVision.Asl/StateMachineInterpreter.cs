@@ -34,65 +34,141 @@ public sealed class StateMachineInterpreter
     /// <summary>Name used in <c>$$.StateMachine.Id</c> / <c>$$.StateMachine.Name</c> and the execution ARN.</summary>
     public string StateMachineName { get; init; } = "LocalStateMachine";
 
+    /// <summary>Where <c>.waitForTaskToken</c> tasks wait; required when the definition has one.</summary>
+    public ITaskTokenBroker? TaskTokenBroker { get; init; }
+
+    /// <summary>Makes the <c>$$.Task.Token</c> values; injectable so tests are deterministic.</summary>
+    public Func<string> TaskTokenGenerator { get; init; } = TaskTokens.NewToken;
+
     public Task<ExecutionResult> RunAsync(JsonNode? input, string executionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(executionName);
-        return new Execution(this, input?.DeepClone(), executionName).RunAsync(cancellationToken);
+        EnsureBroker();
+        return new Execution(this, input?.DeepClone(), executionName, _timeProvider.GetUtcNow()).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues an execution parked on a task token (in this or an earlier process) with the token's callback:
+    /// the task state applies ResultSelector/ResultPath/OutputPath or Retry/Catch exactly as an uninterrupted run would,
+    /// then the execution goes on. History starts with an ExecutionResumed event.
+    /// </summary>
+    public Task<ExecutionResult> ResumeAsync(TaskTokenCheckpoint checkpoint, TaskCallback callback, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(callback);
+        EnsureBroker();
+        if (!_definition.States.TryGetValue(checkpoint.StateName, out var state)
+            || state is not TaskStateDef { Integration: TaskIntegration.LambdaInvokeWaitForTaskToken } task)
+        {
+            throw new ArgumentException($"State \"{checkpoint.StateName}\" is not a .waitForTaskToken task of this state machine.", nameof(checkpoint));
+        }
+
+        if (checkpoint.RetryAttempts.Count != task.Retry.Count)
+        {
+            throw new ArgumentException($"The checkpoint of state \"{task.Name}\" has {checkpoint.RetryAttempts.Count} retry counters but the state has {task.Retry.Count} retriers: the definition changed.", nameof(checkpoint));
+        }
+
+        return new Execution(this, checkpoint.ExecutionInput?.DeepClone(), checkpoint.ExecutionName, checkpoint.ExecutionStartTime)
+            .ResumeAsync(checkpoint, callback, cancellationToken);
+    }
+
+    private void EnsureBroker()
+    {
+        if (_definition.UsesTaskTokens && TaskTokenBroker is null)
+        {
+            throw new InvalidOperationException("The state machine has a .waitForTaskToken task: set TaskTokenBroker before running it.");
+        }
     }
 
     private readonly record struct StepOutcome(JsonNode? Output, string? Next, bool Failed = false, string? Error = null, string? Cause = null);
 
     private readonly record struct TaskError(string Error, string? Cause);
 
+    private sealed record Resumption(TaskTokenCheckpoint Checkpoint, TaskCallback Callback);
+
     /// <summary>State of one execution; kept apart from the interpreter so concurrent runs do not share history.</summary>
-    private sealed class Execution(StateMachineInterpreter owner, JsonNode? input, string name)
+    private sealed class Execution(StateMachineInterpreter owner, JsonNode? input, string name, DateTimeOffset startTime)
     {
         private readonly List<ExecutionEvent> _history = [];
-        private readonly DateTimeOffset _startTime = owner._timeProvider.GetUtcNow();
+        private readonly DateTimeOffset _startTime = startTime;
+        private int _transitions;
 
         private StateMachineDefinition Definition => owner._definition;
 
         private TimeProvider Clock => owner._timeProvider;
 
-        public async Task<ExecutionResult> RunAsync(CancellationToken cancellationToken)
+        public Task<ExecutionResult> RunAsync(CancellationToken cancellationToken)
         {
             Record("ExecutionStarted", null, name);
-            using var timeoutCts = Definition.TimeoutSeconds is int seconds
-                ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds), Clock)
-                : null;
+            return RunWithTimeoutAsync(Definition.StartAt, input?.DeepClone(), null, cancellationToken);
+        }
+
+        public Task<ExecutionResult> ResumeAsync(TaskTokenCheckpoint checkpoint, TaskCallback callback, CancellationToken cancellationToken)
+        {
+            _transitions = checkpoint.Transitions;
+            Record("ExecutionResumed", checkpoint.StateName, callback.Succeeded ? "SendTaskSuccess" : $"SendTaskFailure: {callback.Error}");
+            return RunWithTimeoutAsync(checkpoint.StateName, checkpoint.StateInput?.DeepClone(), new Resumption(checkpoint, callback), cancellationToken);
+        }
+
+        private async Task<ExecutionResult> RunWithTimeoutAsync(string startAt, JsonNode? data, Resumption? resume, CancellationToken cancellationToken)
+        {
+            // Counted from the execution's start, so a resumed execution keeps its original deadline; one resumed
+            // after it had passed timed out back then, whatever the callback says.
+            var remaining = Definition.TimeoutSeconds is int seconds ? _startTime + TimeSpan.FromSeconds(seconds) - Clock.GetUtcNow() : (TimeSpan?)null;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return TimedOut();
+            }
+
+            using var timeoutCts = remaining is { } left ? new CancellationTokenSource(left, Clock) : null;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts?.Token ?? CancellationToken.None);
             try
             {
-                return await RunStatesAsync(linked.Token);
+                return await RunStatesAsync(startAt, data, resume, linked.Token);
             }
             catch (OperationCanceledException) when (timeoutCts?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
             {
-                var cause = $"The execution exceeded its TimeoutSeconds of {Definition.TimeoutSeconds}";
-                Record("ExecutionTimedOut", null, $"{ErrorNames.Timeout}: {cause}");
-                return new ExecutionResult(ExecutionStatus.TimedOut, null, ErrorNames.Timeout, cause, _history);
+                return TimedOut();
             }
         }
 
-        private async Task<ExecutionResult> RunStatesAsync(CancellationToken token)
+        private ExecutionResult TimedOut()
         {
-            var current = Definition.StartAt;
-            var data = input?.DeepClone();
-            var transitions = 0;
+            var cause = $"The execution exceeded its TimeoutSeconds of {Definition.TimeoutSeconds}";
+            Record("ExecutionTimedOut", null, $"{ErrorNames.Timeout}: {cause}");
+            return new ExecutionResult(ExecutionStatus.TimedOut, null, ErrorNames.Timeout, cause, _history);
+        }
+
+        private async Task<ExecutionResult> RunStatesAsync(string current, JsonNode? data, Resumption? resume, CancellationToken token)
+        {
             while (true)
             {
                 token.ThrowIfCancellationRequested();
-                if (++transitions > MaxStateTransitions)
+                var state = Definition.States[current];
+                DateTimeOffset entered;
+                if (resume is null)
                 {
-                    return Fail(current, ErrorNames.Runtime, $"The execution exceeded the limit of {MaxStateTransitions} state transitions (runaway loop guard)");
+                    if (++_transitions > MaxStateTransitions)
+                    {
+                        return Fail(current, ErrorNames.Runtime, $"The execution exceeded the limit of {MaxStateTransitions} state transitions (runaway loop guard)");
+                    }
+
+                    entered = Clock.GetUtcNow();
+                    Record("StateEntered", current, state.Type);
+                }
+                else
+                {
+                    // The parked state was entered (and counted) before the checkpoint was taken.
+                    entered = resume.Checkpoint.EnteredTime;
                 }
 
-                var state = Definition.States[current];
-                var entered = Clock.GetUtcNow();
-                Record("StateEntered", current, state.Type);
                 StepOutcome outcome;
                 try
                 {
-                    outcome = await ExecuteStateAsync(state, data, entered, token);
+                    outcome = resume is null
+                        ? await ExecuteStateAsync(state, data, entered, token)
+                        : await ExecuteTaskAsync((TaskStateDef)state, data, entered, resume, token);
+                    resume = null;
                 }
                 catch (StateErrorException ex)
                 {
@@ -124,7 +200,7 @@ public sealed class StateMachineInterpreter
 
         private Task<StepOutcome> ExecuteStateAsync(StateDef state, JsonNode? raw, DateTimeOffset entered, CancellationToken token) => state switch
         {
-            TaskStateDef task => ExecuteTaskAsync(task, raw, entered, token),
+            TaskStateDef task => ExecuteTaskAsync(task, raw, entered, null, token),
             WaitStateDef wait => ExecuteWaitAsync(wait, raw, entered, token),
             _ => Task.FromResult(ExecuteImmediate(state, raw, Context(state.Name, entered, 0))),
         };
@@ -207,22 +283,58 @@ public sealed class StateMachineInterpreter
             return new(wait.OutputPath.Apply(effective, context, wait.Name, "OutputPath"), wait.Next);
         }
 
-        private async Task<StepOutcome> ExecuteTaskAsync(TaskStateDef task, JsonNode? raw, DateTimeOffset entered, CancellationToken token)
+        private async Task<StepOutcome> ExecuteTaskAsync(TaskStateDef task, JsonNode? raw, DateTimeOffset entered, Resumption? resume, CancellationToken token)
         {
-            var attempts = new int[task.Retry.Count];
-            var retryCount = 0;
+            var attempts = resume?.Checkpoint.RetryAttempts.ToArray() ?? new int[task.Retry.Count];
+            var retryCount = resume?.Checkpoint.RetryCount ?? 0;
             while (true)
             {
-                // Re-evaluated per attempt: $$.State.RetryCount changes between attempts.
-                var context = Context(task.Name, entered, retryCount);
-                var effective = task.InputPath.Apply(raw, context, task.Name, "InputPath");
-                if (task.Parameters is not null)
+                JsonObject context;
+                JsonNode? result;
+                TaskError? failure;
+                if (resume is not null)
                 {
-                    effective = task.Parameters.Evaluate(effective, context, task.Name);
+                    // The attempt that parked: its callback is the outcome, as if it had just arrived.
+                    context = Context(task.Name, entered, retryCount, resume.Checkpoint.Token);
+                    (result, failure) = task.TimeoutSeconds is int limit && Clock.GetUtcNow() > resume.Checkpoint.ScheduledTime + TimeSpan.FromSeconds(limit)
+                        ? (null, TaskTimedOut(task)) // it timed out while nobody was running it
+                        : FromCallback(resume.Callback);
+                    resume = null;
+                }
+                else
+                {
+                    // Re-evaluated per attempt: $$.State.RetryCount and $$.Task.Token change between attempts.
+                    var taskToken = task.Integration == TaskIntegration.LambdaInvokeWaitForTaskToken ? owner.TaskTokenGenerator() : null;
+                    context = Context(task.Name, entered, retryCount, taskToken);
+                    var effective = task.InputPath.Apply(raw, context, task.Name, "InputPath");
+                    if (task.Parameters is not null)
+                    {
+                        effective = task.Parameters.Evaluate(effective, context, task.Name);
+                    }
+
+                    Record("TaskScheduled", task.Name, task.Integration == TaskIntegration.Function ? task.Resource : $"{task.Resource} {FunctionOf(task, effective).Name}");
+                    (result, failure) = task.Integration switch
+                    {
+                        TaskIntegration.LambdaInvoke => await InvokeLambdaAsync(task, effective, token),
+                        TaskIntegration.LambdaInvokeWaitForTaskToken =>
+                            await InvokeAndWaitAsync(task, effective, new TaskTokenCheckpoint
+                            {
+                                Token = taskToken!,
+                                ExecutionName = name,
+                                ExecutionInput = input?.DeepClone(),
+                                ExecutionStartTime = _startTime,
+                                StateName = task.Name,
+                                StateInput = raw?.DeepClone(),
+                                EnteredTime = entered,
+                                ScheduledTime = Clock.GetUtcNow(),
+                                RetryCount = retryCount,
+                                RetryAttempts = [.. attempts],
+                                Transitions = _transitions,
+                            }, token),
+                        _ => await InvokeAsync(task, task.Resource, effective, TaskTimeout(task), token),
+                    };
                 }
 
-                Record("TaskScheduled", task.Name, task.Resource);
-                var (result, failure) = await InvokeAsync(task, effective, token);
                 if (failure is not TaskError error)
                 {
                     Record("TaskSucceeded", task.Name, null);
@@ -289,14 +401,104 @@ public sealed class StateMachineInterpreter
             return delay;
         }
 
-        private async Task<(JsonNode? Result, TaskError? Error)> InvokeAsync(TaskStateDef task, JsonNode? effectiveInput, CancellationToken token)
+        private static TimeSpan? TaskTimeout(TaskStateDef task) => task.TimeoutSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+        private static TaskError TaskTimedOut(TaskStateDef task) =>
+            new(ErrorNames.Timeout, $"State \"{task.Name}\": no task token callback within TimeoutSeconds={task.TimeoutSeconds}");
+
+        private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+        private static (JsonNode? Result, TaskError? Error) FromCallback(TaskCallback callback) =>
+            callback.Succeeded ? (callback.Output?.DeepClone(), null) : (null, new TaskError(callback.Error!, callback.Cause));
+
+        /// <summary>lambda:invoke's Parameters: the function to call and the payload it gets (Lambda sends {} without one).</summary>
+        private static (string Name, JsonNode? Payload) FunctionOf(TaskStateDef task, JsonNode? parameters)
+        {
+            if (parameters is not JsonObject p || p["FunctionName"] is not JsonValue v || !v.TryGetValue<string>(out var function) || function.Length == 0)
+            {
+                throw StateErrorException.Runtime($"State \"{task.Name}\": Parameters.FunctionName must be a non-empty string");
+            }
+
+            return (function, p.TryGetPropertyValue("Payload", out var payload) ? payload : new JsonObject());
+        }
+
+        /// <summary>arn:aws:states:::lambda:invoke: the function's answer wrapped the way Step Functions returns it.</summary>
+        private async Task<(JsonNode? Result, TaskError? Error)> InvokeLambdaAsync(TaskStateDef task, JsonNode? parameters, CancellationToken token)
+        {
+            var (function, payload) = FunctionOf(task, parameters);
+            var (result, error) = await InvokeAsync(task, function, payload, TaskTimeout(task), token);
+            return error is not null
+                ? (null, error)
+                : (new JsonObject { ["ExecutedVersion"] = "$LATEST", ["Payload"] = result, ["StatusCode"] = 200 }, null);
+        }
+
+        /// <summary>
+        /// arn:aws:states:::lambda:invoke.waitForTaskToken: the function is invoked with the Payload and its answer is
+        /// ignored; the task's result is whatever the token's callback sends. TimeoutSeconds covers invoke and wait.
+        /// </summary>
+        private async Task<(JsonNode? Result, TaskError? Error)> InvokeAndWaitAsync(TaskStateDef task, JsonNode? parameters, TaskTokenCheckpoint checkpoint, CancellationToken token)
+        {
+            var broker = owner.TaskTokenBroker!;
+            var (function, payload) = FunctionOf(task, parameters);
+            DateTimeOffset? deadline = task.TimeoutSeconds is int seconds ? checkpoint.ScheduledTime + TimeSpan.FromSeconds(seconds) : null;
+
+            // Registered before the invocation: the function may hand the token on, and the answer may come before it returns.
+            await broker.RegisterAsync(checkpoint, token);
+            var (_, invokeError) = await InvokeAsync(task, function, payload, deadline - Clock.GetUtcNow(), token);
+            if (invokeError is { } failed)
+            {
+                if (await broker.CloseAsync(checkpoint.Token, failed.Error, CancellationToken.None))
+                {
+                    return (null, failed);
+                }
+            }
+            else
+            {
+                Record("TaskSubmitted", task.Name, "waiting for the task token callback");
+            }
+
+            return await AwaitCallbackAsync(task, broker, checkpoint.Token, deadline, token);
+        }
+
+        /// <summary>Waits for the callback; a resumed execution skips this for the attempt that parked.</summary>
+        private async Task<(JsonNode? Result, TaskError? Error)> AwaitCallbackAsync(
+            TaskStateDef task, ITaskTokenBroker broker, string taskToken, DateTimeOffset? deadline, CancellationToken token)
+        {
+            var callback = broker.WaitAsync(taskToken, token);
+            try
+            {
+                return FromCallback(deadline is { } d
+                    ? await callback.WaitAsync(Max(d - Clock.GetUtcNow(), TimeSpan.Zero), Clock, token)
+                    : await callback.WaitAsync(token));
+            }
+            catch (TimeoutException) when (!callback.IsCompleted)
+            {
+                if (!await broker.CloseAsync(taskToken, ErrorNames.Timeout, CancellationToken.None))
+                {
+                    // A callback claimed the token just before the deadline: it wins, as in Step Functions.
+                    return FromCallback(await callback.WaitAsync(token));
+                }
+
+                ObserveLater(callback);
+                return (null, TaskTimedOut(task));
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // The execution itself stopped (its own timeout): nobody may complete this task any more.
+                await broker.CloseAsync(taskToken, "execution stopped", CancellationToken.None);
+                ObserveLater(callback);
+                throw;
+            }
+        }
+
+        private async Task<(JsonNode? Result, TaskError? Error)> InvokeAsync(TaskStateDef task, string resource, JsonNode? effectiveInput, TimeSpan? timeout, CancellationToken token)
         {
             using var taskCts = CancellationTokenSource.CreateLinkedTokenSource(token);
             Task<JsonNode?> invocation;
             try
             {
                 // A clone so the handler cannot mutate data this execution still holds.
-                invocation = owner._invoker.InvokeAsync(task.Resource, effectiveInput?.DeepClone(), taskCts.Token);
+                invocation = owner._invoker.InvokeAsync(resource, effectiveInput?.DeepClone(), taskCts.Token);
             }
             catch (Exception ex) when (!token.IsCancellationRequested)
             {
@@ -305,8 +507,8 @@ public sealed class StateMachineInterpreter
 
             try
             {
-                var result = task.TimeoutSeconds is int seconds
-                    ? await invocation.WaitAsync(TimeSpan.FromSeconds(seconds), Clock, token)
+                var result = timeout is { } limit
+                    ? await invocation.WaitAsync(Max(limit, TimeSpan.Zero), Clock, token)
                     : await invocation.WaitAsync(token);
                 return (result?.DeepClone(), null);
             }
@@ -390,7 +592,19 @@ public sealed class StateMachineInterpreter
             await Task.Delay(delay, Clock, token);
         }
 
-        private JsonObject Context(string stateName, DateTimeOffset entered, int retryCount) => new()
+        private JsonObject Context(string stateName, DateTimeOffset entered, int retryCount, string? taskToken = null)
+        {
+            var context = BaseContext(stateName, entered, retryCount);
+            if (taskToken is not null)
+            {
+                // Only .waitForTaskToken tasks have $$.Task, as in Step Functions.
+                context["Task"] = new JsonObject { ["Token"] = taskToken };
+            }
+
+            return context;
+        }
+
+        private JsonObject BaseContext(string stateName, DateTimeOffset entered, int retryCount) => new()
         {
             ["Execution"] = new JsonObject
             {

@@ -71,9 +71,22 @@ internal sealed class Catcher
     public ResultPathSpec ResultPath { get; init; }
 }
 
+/// <summary>How a Task's Resource is run: a plain function ARN, or one of the supported service integrations.</summary>
+internal enum TaskIntegration
+{
+    Function,
+    LambdaInvoke,
+    LambdaInvokeWaitForTaskToken,
+}
+
 internal sealed class TaskStateDef(string name) : StateDef(name, "Task")
 {
     public string Resource { get; set; } = string.Empty;
+
+    public TaskIntegration Integration { get; set; }
+
+    /// <summary>For lambda:invoke integrations whose Parameters name the function literally.</summary>
+    public string? FunctionName { get; set; }
 
     public TemplateNode? Parameters { get; set; }
 

@@ -135,8 +135,77 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("COMPLETED", output, StringComparison.Ordinal);
     }
 
+    /// <summary>A flat grey image: the reference classifier cannot tell the modality (confidence 0.60 &lt; 0.85).</summary>
+    private string FlatImage()
+    {
+        Directory.CreateDirectory(outDir);
+        var raster = new Raster(64, 64, ColorModel.Gray, 8);
+        Array.Fill(raster.Data, (byte)128);
+        var path = Path.Combine(outDir, "flat.png");
+        File.WriteAllBytes(path, PngEncoder.Encode(raster));
+        return path;
+    }
+
+    // Feature: medvision-ai-platform, Properties 6/7/8: manual review waits on a task token across processes.
+    [Fact]
+    public async Task ReviewModality_WhenAnalyzeLeftAnImageInManualReview_ShouldContinueItInANewPlatformWithTheReviewedModality()
+    {
+        var input = FlatImage();
+        var results = Path.Combine(outDir, "out");
+
+        var (code, output, error) = await RunCliAsync("analyze", input, "--out", results);
+
+        Assert.True(code == 0, $"exit {code}\n{output}\n{error}");
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(results, "summary.json")))!;
+        Assert.Equal(1, (int)summary["manual_review"]!);
+        var imageId = (string)summary["results"]![0]!["image_id"]!;
+        Assert.Contains($"medvision review modality {imageId} ", output, StringComparison.Ordinal);
+        Assert.Contains($" --out {results}", output, StringComparison.Ordinal);
+        Assert.Equal("manual_review", (string)JsonNode.Parse(File.ReadAllText(Path.Combine(results, "flat", "record.json")))!["status"]!);
+        Assert.False(File.Exists(Path.Combine(results, "flat", "analysis.json")));
+
+        // A new CliApp run opens a new platform on the same state directory: the execution resumes from SQLite.
+        (code, output, error) = await RunCliAsync("review", "modality", imageId, "ct", "--out", results, "--reviewer", "dr-e2e");
+
+        Assert.True(code == 0, $"exit {code}\n{output}\n{error}");
+        Assert.Contains("via medvision-ct-detector", output, StringComparison.Ordinal); // Property 8: the reviewed modality's endpoint
+        Assert.Contains("[flat] finalize", output, StringComparison.Ordinal);
+        var record = JsonNode.Parse(File.ReadAllText(Path.Combine(results, "flat", "record.json")))!;
+        Assert.Equal("completed", (string)record["status"]!);
+        Assert.Equal(("ct", "manual-review", "dr-e2e", 1.0), ((string)record["classification"]!["modality"]!, (string)record["classification"]!["source"]!,
+            (string)record["classification"]!["reviewed_by"]!, (double)record["classification"]!["confidence"]!));
+        Assert.Null(record["review_task_token"]);
+        Assert.Equal("ct", (string)JsonNode.Parse(File.ReadAllText(Path.Combine(results, "flat", "analysis.json")))!["modality"]!);
+        Assert.True(File.Exists(Path.Combine(results, "flat", "report.json")));
+        using var records = new SqliteRecordStore(Path.Combine(results, ".state", "records.db"));
+        Assert.Contains(await records.ReadAuditAsync(imageId), a => a.Action == "image.modality_reviewed" && a.Actor == "dr-e2e" && a.Detail == "modality=ct");
+
+        // Reviewing again is refused: the image no longer waits for a review.
+        (code, _, error) = await RunCliAsync("review", "modality", imageId, "mri", "--out", results);
+        Assert.Equal(2, code);
+        Assert.Contains("is not waiting for a manual modality review", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no-such-image", "ct", "no image no-such-image")]
+    [InlineData("no-such-image", "bone", "unknown modality 'bone'")]
+    public async Task ReviewModality_WhenTheInputIsBad_ShouldExitTwoWithOneClearLine(string imageId, string modality, string expected)
+    {
+        var results = Path.Combine(outDir, "out");
+        var (code, _, _) = await RunCliAsync("analyze", FlatImage(), "--out", results);
+        Assert.Equal(0, code);
+
+        var (reviewCode, _, error) = await RunCliAsync("review", "modality", imageId, modality, "--out", results);
+
+        Assert.Equal(2, reviewCode);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Theory]
     [InlineData(new[] { "analyze" }, "at least one file")]
+    [InlineData(new[] { "review", "modality", "only-an-id" }, "exactly <image-id>")]
+    [InlineData(new[] { "review", "approve" }, "review needs a subcommand")]
     [InlineData(new[] { "analyze", "x.png", "--parallel", "0" }, "--parallel")]
     [InlineData(new[] { "analyze", "x.png", "--bogus" }, "unknown option")]
     [InlineData(new[] { "frobnicate" }, "unknown command")]

@@ -15,14 +15,29 @@ using MedVision.Testing;
 namespace MedVision.EndToEnd.Tests;
 
 /// <summary>The real statemachines/analysis-pipeline.asl.json, run by the interpreter over the real stages and fakes.</summary>
-public class StateMachineFileTests
+public sealed class StateMachineFileTests : IDisposable
 {
+    private readonly string stateDir = Path.Combine(Path.GetTempPath(), "medvision-sm-" + Guid.NewGuid().ToString("N"));
+    private readonly List<LocalWorkflow> workflows = [];
     private readonly InMemoryObjectStore objects = new();
     private readonly InMemoryRecordStore records = new();
     private readonly InMemoryFhirStore fhir = new();
     private readonly RecordingEvents events = new();
     private readonly InstantTimeProvider clock = new();
     private readonly SequentialIds ids = new();
+
+    public void Dispose()
+    {
+        foreach (var workflow in workflows)
+        {
+            workflow.Dispose();
+        }
+
+        if (Directory.Exists(stateDir))
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
 
     private static string? Validator() =>
         Environment.GetEnvironmentVariable("MEDVISION_ASL_VALIDATOR") is { Length: > 0 } v ? v
@@ -79,7 +94,9 @@ public class StateMachineFileTests
     {
         var store = objectStore ?? objects;
         var stages = new PipelineStages(store, new InMemoryArchive(), fhir, records, endpoint, events, clock, ids, new PipelineOptions());
-        var workflow = new LocalWorkflow(LocalPlatform.LoadDefinition(), new LambdaArnInvoker(HandlerCatalog.ForStateMachine(stages)), clock, () => 0.999);
+        var workflow = new LocalWorkflow(
+            LocalPlatform.LoadDefinition(), new LambdaArnInvoker(HandlerCatalog.ForStateMachine(stages)), clock, Path.Combine(stateDir, "workflow.db"), () => 0.999);
+        workflows.Add(workflow);
         return (workflow, new UploadService(store, new InMemoryArchive(), records, workflow, events, clock, ids));
     }
 
@@ -143,17 +160,30 @@ public class StateMachineFileTests
         Assert.True(objects.Objects.ContainsKey(record.StorageLocation)); // Property 43
     }
 
+    // Feature: medvision-ai-platform, Properties 6/7/8: below 0.85 the run waits for a reviewer, then analyzes with the reviewed modality's detector.
     [Fact]
-    public async Task Pipeline_WhenClassifierConfidenceIsBelowThreshold_ShouldParkForManualReviewWithoutAnalysis()
+    public async Task Pipeline_WhenClassifierConfidenceIsBelowThreshold_ShouldWaitOnTheTaskTokenThenAnalyzeWithTheReviewedModality()
     {
         var endpoint = new ScriptedEndpoint((name, r) => name.Contains("classifier", StringComparison.Ordinal) ? Classifier(r, 0.6) : Detector(r, name));
         var (workflow, uploads) = Build(endpoint);
-        var (result, record) = await RunAsync(workflow, uploads);
+        var (parked, record) = await RunAsync(workflow, uploads);
 
-        Assert.Equal(ExecutionStatus.Succeeded, result.Status);
+        Assert.Equal(ExecutionStatus.WaitingForCallback, parked.Status);
         Assert.Equal(ImageStatus.ManualReview, record.Status);
+        Assert.NotNull(record.ReviewTaskToken);
         Assert.DoesNotContain(endpoint.Calls, c => c.Contains("detector", StringComparison.Ordinal));
         Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageManualReview);
+
+        await new ManualReviewService(records, workflow, events, clock, ids).SetModalityAsync(record.ImageId, Core.Classification.Modality.Mri, "dr-c");
+        var result = await workflow.WaitAsync(record.ImageId);
+        record = (await records.GetAsync(record.ImageId))!;
+
+        Assert.Equal(ExecutionStatus.Succeeded, result.Status);
+        Assert.Equal(ImageStatus.Completed, record.Status);
+        Assert.Equal(["medvision-mri-detector"], endpoint.Calls.Where(c => c.Contains("detector", StringComparison.Ordinal)));
+        Assert.Equal(("manual-review", "dr-c"), (record.Classification!.Source, record.Classification.ReviewedBy));
+        var entered = result.History.Where(e => e.Type == "StateEntered").Select(e => e.StateName).ToList();
+        Assert.Equal(["Classify", "ReviewChoice", "RequestManualReview", "Analyze", "Heatmap", "Report", "Finalize"], entered);
     }
 
     [Fact]

@@ -131,6 +131,38 @@ public class HandlerTests
     }
 
     [Fact]
+    public async Task ManualReviewHandler_WhenGivenTheSampleTaskTokenPayload_ShouldParkTheImageWithItsToken()
+    {
+        var (_, upload, _) = await CallAsync(HandlerNames.Upload, Event("api/upload.json"));
+        var imageId = (string)upload["image_id"]!;
+        var input = Event("stepfunctions/manual-review.json");
+        input["image_id"] = imageId;
+
+        var result = await catalog.Get(HandlerNames.ManualReview).HandleAsync(input, CancellationToken.None);
+
+        Assert.Equal("manual_review", (string)result!["status"]!);
+        var record = (await records.GetAsync(imageId))!;
+        Assert.Equal(ImageStatus.ManualReview, record.Status);
+        Assert.Equal((string)input["task_token"]!, record.ReviewTaskToken);
+
+        // The API never hands the token out: it is a capability to resume the run.
+        var e = Event("api/get-image.json");
+        e["pathParameters"]!["image_id"] = imageId;
+        var (status, body, _) = await CallAsync(HandlerNames.GetImage, e);
+        Assert.Equal(200, status);
+        Assert.Equal("manual_review", (string)body["status"]!);
+        Assert.False(body.ContainsKey("review_task_token"));
+    }
+
+    [Fact]
+    public async Task ManualReviewHandler_WhenThePayloadHasNoTaskToken_ShouldRejectTheEvent()
+    {
+        var ex = await Assert.ThrowsAsync<ValidationException>(() =>
+            catalog.Get(HandlerNames.ManualReview).HandleAsync(new JsonObject { ["image_id"] = "x" }, CancellationToken.None));
+        Assert.Equal("event.invalid", ex.Code);
+    }
+
+    [Fact]
     public async Task MarkFailedHandler_WhenGivenTheSampleCatchOutput_ShouldRecordTheLambdaErrorMessage()
     {
         var (_, upload, _) = await CallAsync(HandlerNames.Upload, Event("api/upload.json"));

@@ -195,6 +195,35 @@ public sealed class RecordingWorkflow : IWorkflow
         Started[executionName] = inputJson;
         return Task.FromResult($"execution:{executionName}");
     }
+
+    public ConcurrentQueue<(string Token, string Output)> TaskSuccesses { get; } = new();
+
+    public ConcurrentQueue<(string Token, string Error, string? Cause)> TaskFailures { get; } = new();
+
+    /// <summary>Tokens whose task is no longer waiting (timed out): answering them throws, as Step Functions does.</summary>
+    public ConcurrentDictionary<string, bool> ClosedTokens { get; } = new(StringComparer.Ordinal);
+
+    public Task SendTaskSuccessAsync(string taskToken, string outputJson, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed(taskToken);
+        TaskSuccesses.Enqueue((taskToken, outputJson));
+        return Task.CompletedTask;
+    }
+
+    public Task SendTaskFailureAsync(string taskToken, string error, string? cause, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed(taskToken);
+        TaskFailures.Enqueue((taskToken, error, cause));
+        return Task.CompletedTask;
+    }
+
+    private void ThrowIfClosed(string taskToken)
+    {
+        if (ClosedTokens.ContainsKey(taskToken))
+        {
+            throw new ConflictException("workflow.task_token_closed", "The task of this task token was already answered or timed out.");
+        }
+    }
 }
 
 public sealed class RecordingEvents : IEventPublisher

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Asl;
 using MedVision.Core;
+using MedVision.Core.Classification;
 using MedVision.Core.Images;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
@@ -113,10 +114,18 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         var status = ProgressPrinter.Describe(record.Status);
         var problem = record.Status == ImageStatus.Failed
             ? $"{record.ErrorMessage} [{record.ErrorCode}]"
-            : execution.Status == ExecutionStatus.Succeeded ? null : $"{execution.Error}: {execution.Cause}";
+            : execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.WaitingForCallback ? null : $"{execution.Error}: {execution.Cause}";
         if (record.Status == ImageStatus.Failed)
         {
             error.WriteLine($"error: {file}: analysis failed: {problem}");
+        }
+        else if (execution.Status == ExecutionStatus.WaitingForCallback && record.Status == ImageStatus.ManualReview)
+        {
+            // The execution waits (up to 7 days) on its task token; say exactly how to answer it.
+            var guess = record.Classification?.Modality.WireName() ?? "xray";
+            var command = $"medvision review modality {record.ImageId} {guess} --out {Quote(options.OutputDirectory)}"
+                + (options.StateDirectory is { } state ? $" --state {Quote(state)}" : string.Empty);
+            printer.Line($"[{label}] {"review",-13} set the modality (the classifier's best guess is {guess}): {command}");
         }
 
         return new ImageOutcome(file, label, upload.ImageId, status, problem, outDir);
@@ -128,6 +137,10 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         error.WriteLine($"error: {file}: {message}");
         return new ImageOutcome(file, label, null, "rejected", message, null);
     }
+
+    private static string Quote(string path) => path.Any(char.IsWhiteSpace) || path.Contains('\'', StringComparison.Ordinal)
+        ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'"
+        : path;
 
     /// <summary>Copies an image's results out of the twins: analysis, heatmaps, report, FHIR bundle, record.</summary>
     public static async Task ExportAsync(LocalPlatform platform, ImageRecord record, string outDir, CancellationToken ct)
@@ -154,8 +167,10 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             await Copy(ObjectKeys.FhirBundle(reportId), "fhir-bundle.json");
         }
 
+        // The review task token is a capability to resume the run: it stays in the record store.
         await File.WriteAllBytesAsync(
-            Path.Combine(outDir, "record.json"), JsonSerializer.SerializeToUtf8Bytes(record, MedVisionJsonContext.Default.ImageRecord), ct);
+            Path.Combine(outDir, "record.json"),
+            JsonSerializer.SerializeToUtf8Bytes(record with { ReviewTaskToken = null }, MedVisionJsonContext.Default.ImageRecord), ct);
     }
 
     private static void WriteSummary(string outDir, List<ImageOutcome> outcomes, TimeSpan elapsed, ProgressPrinter printer)

@@ -45,8 +45,9 @@ public sealed class LocalPlatform : IDisposable
         Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options, Metrics);
         var taskHandlers = HandlerCatalog.ForStateMachine(Stages);
         Definition = LoadDefinition();
-        Workflow = new LocalWorkflow(Definition, new LambdaArnInvoker(taskHandlers), time, random);
+        Workflow = new LocalWorkflow(Definition, new LambdaArnInvoker(taskHandlers), time, Path.Combine(stateDirectory, "workflow.db"), random);
         Uploads = new UploadService(Objects, Archive, Records, Workflow, Events, time, ids);
+        Reviews = new ManualReviewService(Records, Workflow, Events, time, ids);
         Queries = new ImageQueries(Records, Objects, time, ids);
         Handlers = HandlerCatalog.ForAll(Stages, Uploads, Queries);
     }
@@ -82,6 +83,8 @@ public sealed class LocalPlatform : IDisposable
 
     public UploadService Uploads { get; }
 
+    public ManualReviewService Reviews { get; }
+
     public ImageQueries Queries { get; }
 
     public HandlerCatalog Handlers { get; }
@@ -108,6 +111,7 @@ public sealed class LocalPlatform : IDisposable
 
     public void Dispose()
     {
+        Workflow.Dispose();
         Records.Dispose();
         Fhir.Dispose();
         Http.Dispose();

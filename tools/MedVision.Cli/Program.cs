@@ -29,6 +29,15 @@ namespace MedVision.Cli
                   --model-routes FILE   model routing JSON (endpoints, variants, fallback, A/B split,
                                  input sizes; see docs/model-contract.md); default: the
                                  MEDVISION_MODEL_ROUTES variable, else the built-in routes
+                  An image whose modality confidence is below 0.85 stops at manual review: analyze
+                  prints the `medvision review modality` command that continues it.
+              medvision review modality <image-id> <xray|mri|ct|ultrasound> [--out DIR] [--state DIR]
+                  [--reviewer ID]
+                  Set the modality of an image waiting for manual review (confidence 1.0, source
+                  manual-review, audited) and continue its run: analyze, heatmap, report, finalize on
+                  that modality, outputs exported into the image's folder under --out. Use the --out
+                  (or --state) analyze used. --reviewer defaults to local-reviewer. Exit 0 completed,
+                  1 failed, 2 for an unknown image, an image not waiting for review or a bad modality.
               medvision make-samples [DIR]
                   Write the synthetic sample images (default folder: samples).
               medvision image info FILE
@@ -74,6 +83,8 @@ namespace MedVision.Cli
                         return 0;
                     case "analyze":
                         return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
+                    case "review":
+                        return await new ReviewCommand(output, error).RunAsync(ParseReview(args[1..]));
                     case "image":
                         return ImageCommand.Run(args[1..], output, error);
                     case "dicom":
@@ -90,6 +101,47 @@ namespace MedVision.Cli
                 error.WriteLine("run 'medvision --help' for usage");
                 return 2;
             }
+        }
+
+        public static ReviewOptions ParseReview(string[] args)
+        {
+            ArgumentNullException.ThrowIfNull(args);
+            if (args.Length == 0 || args[0] != "modality")
+            {
+                throw new UsageException("review needs a subcommand: review modality <image-id> <xray|mri|ct|ultrasound>");
+            }
+
+            var positional = new List<string>();
+            string outDir = "medvision-out", reviewer = "local-reviewer";
+            string? state = null;
+            for (var i = 1; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--out" or "-o":
+                        outDir = Value();
+                        break;
+                    case "--state":
+                        state = Value();
+                        break;
+                    case "--reviewer":
+                        reviewer = Value();
+                        break;
+                    default:
+                        if (args[i].StartsWith('-') && args[i].Length > 1)
+                        {
+                            throw new UsageException($"unknown option '{args[i]}'");
+                        }
+
+                        positional.Add(args[i]);
+                        break;
+                }
+            }
+
+            return positional.Count == 2
+                ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer)
+                : throw new UsageException("review modality needs exactly <image-id> and <xray|mri|ct|ultrasound>");
         }
 
         public static AnalyzeOptions ParseAnalyze(string[] args)

@@ -34,8 +34,9 @@ public static class StageHandlers
             new StageHandler<StageRequest, HeatmapResult>(HandlerNames.Heatmap, json.StageRequest, json.HeatmapResult, stages.Heatmap.RunAsync),
             new StageHandler<StageRequest, ReportResult>(HandlerNames.Report, json.StageRequest, json.ReportResult, stages.Report.RunAsync),
             new StageHandler<StageRequest, StatusResult>(HandlerNames.Finalize, json.StageRequest, json.StatusResult, stages.Finish.FinalizeAsync),
-            new StageHandler<StageRequest, StatusResult>(
-                HandlerNames.ManualReview, json.StageRequest, json.StatusResult, stages.Finish.RequestManualReviewAsync),
+            // Invoked by lambda:invoke.waitForTaskToken: its answer is ignored, the execution waits for the token.
+            new StageHandler<ManualReviewRequest, StatusResult>(
+                HandlerNames.ManualReview, json.ManualReviewRequest, json.StatusResult, stages.Finish.RequestManualReviewAsync),
             new StageHandler<FailureRequest, StatusResult>(HandlerNames.MarkFailed, json.FailureRequest, json.StatusResult, stages.Finish.MarkFailedAsync),
             new StageHandler<FailureRequest, StatusResult>(
                 HandlerNames.RecordDegraded, json.FailureRequest, json.StatusResult, stages.Finish.RecordDegradedAsync),

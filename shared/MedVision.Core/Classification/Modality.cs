@@ -69,8 +69,13 @@ public sealed record ModalityClassification
     /// <summary>The classifier model decided.</summary>
     public const string ModelSource = "model";
 
-    /// <summary>Who decided: <see cref="DicomHeaderSource"/>, <see cref="ModelSource"/>, or a reviewer.</summary>
+    /// <summary>A reviewer set the modality after a low-confidence classification.</summary>
+    public const string ManualReviewSource = "manual-review";
+
+    /// <summary>Who decided: <see cref="DicomHeaderSource"/>, <see cref="ModelSource"/> or <see cref="ManualReviewSource"/>.</summary>
     [JsonPropertyName("source")] public string Source { get; init; } = ModelSource;
+    /// <summary>The reviewer's id when <see cref="Source"/> is <see cref="ManualReviewSource"/>.</summary>
+    [JsonPropertyName("reviewed_by")] public string? ReviewedBy { get; init; }
     [JsonPropertyName("scores")] public IReadOnlyDictionary<string, double>? Scores { get; init; }
 
     /// <summary>The endpoint (and variant) that answered, when a model decided.</summary>

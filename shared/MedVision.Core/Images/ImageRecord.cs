@@ -41,6 +41,11 @@ public sealed record ImageRecord
     [JsonPropertyName("error_code")] public string? ErrorCode { get; init; }
     [JsonPropertyName("modality")] public Modality? Modality { get; init; }
     [JsonPropertyName("classification")] public ModalityClassification? Classification { get; init; }
+    /// <summary>
+    /// The Step Functions task token of a pending manual review; null otherwise. A capability to resume the run,
+    /// so it is never logged or exported.
+    /// </summary>
+    [JsonPropertyName("review_task_token")] public string? ReviewTaskToken { get; init; }
     [JsonPropertyName("analysis_summary")] public AnalysisSummary? AnalysisSummary { get; init; }
     [JsonPropertyName("heatmap_key")] public string? HeatmapKey { get; init; }
     [JsonPropertyName("report_id")] public string? ReportId { get; init; }

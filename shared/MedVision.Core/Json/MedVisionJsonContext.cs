@@ -26,6 +26,7 @@ namespace MedVision.Core.Json;
 [JsonSerializable(typeof(PipelineEvent))]
 [JsonSerializable(typeof(PipelineInput))]
 [JsonSerializable(typeof(StageRequest))]
+[JsonSerializable(typeof(ManualReviewRequest))]
 [JsonSerializable(typeof(AnalyzeRequest))]
 [JsonSerializable(typeof(HeatmapResult))]
 [JsonSerializable(typeof(ReportResult))]

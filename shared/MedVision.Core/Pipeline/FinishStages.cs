@@ -21,13 +21,21 @@ public sealed class FinishStages(IRecordStore records, IEventPublisher events, S
         return new StatusResult { ImageId = record.ImageId, Status = record.Status, ReportId = record.ReportId };
     }
 
-    /// <summary>Classification below the confidence threshold: park the image for a human to confirm the modality.</summary>
-    public async Task<StatusResult> RequestManualReviewAsync(StageRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// Classification below the confidence threshold: park the image for a human to confirm the modality. The
+    /// execution waits on <see cref="ManualReviewRequest.TaskToken"/>, kept on the record for <see cref="ManualReviewService"/>.
+    /// </summary>
+    public async Task<StatusResult> RequestManualReviewAsync(ManualReviewRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.TaskToken))
+        {
+            throw new ValidationException("event.invalid", "A manual review event must carry the task token.");
+        }
+
         await tracker.BeginAsync(request.ImageId, PipelineStage.ManualReview, ct);
         var record = await tracker.CompleteAsync(
-            request.ImageId, PipelineStage.ManualReview, r => r with { Status = ImageStatus.ManualReview },
+            request.ImageId, PipelineStage.ManualReview, r => r with { Status = ImageStatus.ManualReview, ReviewTaskToken = request.TaskToken },
             "confidence below threshold; awaiting manual modality review", ct, outcome: "parked");
         await PublishAsync(record, PipelineEvent.ImageManualReview, ImageStatus.ManualReview, record.Classification?.Confidence.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), ct);
         await AuditAsync(record, "image.manual_review_requested", null, ct);
@@ -51,7 +59,8 @@ public sealed class FinishStages(IRecordStore records, IEventPublisher events, S
                 timings[StageTracker.StageName(stage)] = t with { CompletedAt = now, DurationMs = (now - t.StartedAt).TotalMilliseconds, Outcome = "failed" };
             }
 
-            return r with { Status = ImageStatus.Failed, ErrorCode = code, ErrorMessage = message, StageTimings = timings, UpdatedAt = now };
+            // A review that timed out ends here: its token is dead, so it must not look answerable.
+            return r with { Status = ImageStatus.Failed, ErrorCode = code, ErrorMessage = message, StageTimings = timings, UpdatedAt = now, ReviewTaskToken = null };
         }, ct);
         await PublishAsync(record, PipelineEvent.ImageFailed, ImageStatus.Failed, $"{code}: {message}", ct);
         await AuditAsync(record, "image.analysis_failed", code, ct);

@@ -23,7 +23,7 @@ public sealed class ImageQueries(IRecordStore records, IObjectStore objects, Tim
         }
 
         await AuditReadAsync(userId, "image.read", imageId, ct);
-        return record;
+        return Public(record);
     }
 
     /// <summary>The analysis result, or a <see cref="ConflictException"/> while the image is still being processed.</summary>
@@ -54,8 +54,11 @@ public sealed class ImageQueries(IRecordStore records, IObjectStore objects, Tim
 
         var page = await records.QueryByUserAsync(userId, n, cursor, ct);
         await AuditReadAsync(userId, "history.read", userId, ct);
-        return page;
+        return page with { Items = [.. page.Items.Select(Public)] };
     }
+
+    /// <summary>The API view: a pending review's task token could resume the run, so it never leaves the record store.</summary>
+    private static ImageRecord Public(ImageRecord record) => record.ReviewTaskToken is null ? record : record with { ReviewTaskToken = null };
 
     private Task AuditReadAsync(string userId, string action, string resourceId, CancellationToken ct) =>
         records.AppendAuditAsync(new AuditEntry

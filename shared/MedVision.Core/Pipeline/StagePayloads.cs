@@ -20,6 +20,13 @@ public sealed record StageRequest
     [JsonPropertyName("image_id")] public required string ImageId { get; init; }
 }
 
+/// <summary>The manual review task's payload: the task token the reviewer's answer must be sent with.</summary>
+public sealed record ManualReviewRequest
+{
+    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
+    [JsonPropertyName("task_token")] public required string TaskToken { get; init; }
+}
+
 public sealed record AnalyzeRequest
 {
     [JsonPropertyName("image_id")] public required string ImageId { get; init; }

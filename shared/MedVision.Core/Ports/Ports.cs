@@ -94,7 +94,7 @@ public sealed record EndpointInvocation(string EndpointName, string? TargetVaria
 /// <summary>InvokeEndpoint's outputs: ContentType, Body and InvokedProductionVariant.</summary>
 public sealed record EndpointResponse(string ContentType, byte[] Body, string? InvokedVariant = null);
 
-/// <summary>Starts pipeline executions (Step Functions StartExecution).</summary>
+/// <summary>Starts pipeline executions and answers their task tokens (Step Functions StartExecution, SendTask*).</summary>
 public interface IWorkflow
 {
     /// <summary>
@@ -102,6 +102,17 @@ public interface IWorkflow
     /// input again is a no-op that returns the same execution id, so uploads can be retried safely.
     /// </summary>
     Task<string> StartAsync(string executionName, string inputJson, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes the task waiting on <paramref name="taskToken"/> with <paramref name="outputJson"/> as its result.
+    /// Throws <see cref="NotFoundException"/> for an unknown token and <see cref="ConflictException"/> when the task
+    /// is no longer waiting (already answered, timed out).
+    /// </summary>
+    Task SendTaskSuccessAsync(string taskToken, string outputJson, CancellationToken cancellationToken = default);
+
+    /// <summary>Fails the task waiting on <paramref name="taskToken"/>; <paramref name="error"/> is what Retry/Catch match.
+    /// Same exceptions as <see cref="SendTaskSuccessAsync"/>.</summary>
+    Task SendTaskFailureAsync(string taskToken, string error, string? cause, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Pipeline notifications (EventBridge PutEvents).</summary>

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using MedVision.Asl;
+using MedVision.Core;
+using MedVision.Core.Classification;
+using MedVision.Core.Images;
+
+namespace MedVision.Cli;
+
+public sealed record ReviewOptions(string ImageId, string Modality, string OutputDirectory, string? StateDirectory, string ReviewerId);
+
+/// <summary>
+/// `medvision review modality`: answers the manual review an `analyze` run left waiting. Opens the same local state,
+/// sets the modality, lets the execution continue (in this process when the one that parked it has exited), and
+/// exports the image's outputs where analyze put them.
+/// </summary>
+public sealed class ReviewCommand(TextWriter output, TextWriter error)
+{
+    public async Task<int> RunAsync(ReviewOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Modalities.TryParse(options.Modality, out var modality))
+        {
+            error.WriteLine($"error: unknown modality '{options.Modality}': use xray, mri, ct or ultrasound");
+            return 2;
+        }
+
+        var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
+        if (!File.Exists(Path.Combine(stateDir, "records.db")))
+        {
+            error.WriteLine($"error: no local state in {stateDir}: pass the --out (or --state) that analyze used");
+            return 2;
+        }
+
+        using var platform = LocalPlatform.Create(stateDir);
+        if (await platform.Records.GetAsync(options.ImageId, ct) is not { } record)
+        {
+            error.WriteLine($"error: no image {options.ImageId} in {stateDir}");
+            return 2;
+        }
+
+        var label = LabelFor(options.OutputDirectory, record);
+        var printer = new ProgressPrinter(output);
+        using var subscription = platform.Events.Subscribe(printer.OnPipelineEvent);
+        platform.Workflow.EventRecorded += printer.OnWorkflowEvent;
+        printer.Register(record.ImageId, label);
+        try
+        {
+            await platform.Reviews.SetModalityAsync(record.ImageId, modality, options.ReviewerId, ct);
+        }
+        catch (Exception ex) when (ex is ConflictException or NotFoundException)
+        {
+            error.WriteLine($"error: {ex.Message} [{((MedVisionException)ex).Code}]");
+            return 2;
+        }
+
+        var execution = await platform.Workflow.WaitAsync(record.ImageId, ct);
+        record = await platform.Records.GetAsync(record.ImageId, ct)
+            ?? throw new InvalidOperationException($"The record of image {options.ImageId} vanished.");
+        var outDir = Path.Combine(options.OutputDirectory, label);
+        await AnalyzeCommand.ExportAsync(platform, record, outDir, ct);
+        printer.Line($"review: image {record.ImageId} is {ProgressPrinter.Describe(record.Status)}; outputs in {outDir}");
+        if (record.Status == ImageStatus.Failed || execution.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut)
+        {
+            error.WriteLine($"error: {record.ImageId}: analysis failed: {record.ErrorMessage ?? execution.Cause} [{record.ErrorCode ?? execution.Error}]");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>The folder analyze exported this image to (from its summary.json), else one named after the file.</summary>
+    private static string LabelFor(string outDir, ImageRecord record)
+    {
+        var summaryPath = Path.Combine(outDir, "summary.json");
+        if (File.Exists(summaryPath))
+        {
+            try
+            {
+                var results = JsonNode.Parse(File.ReadAllText(summaryPath))?["results"]?.AsArray() ?? [];
+                var match = results.FirstOrDefault(r => (string?)r?["image_id"] == record.ImageId);
+                if ((string?)match?["output_directory"] is { Length: > 0 } dir)
+                {
+                    return Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // A damaged summary only costs the folder name.
+            }
+        }
+
+        var stem = Path.GetFileNameWithoutExtension(record.FileName);
+        return string.IsNullOrEmpty(stem) ? record.ImageId : stem;
+    }
+}
