@@ -60,8 +60,11 @@ public sealed class AnalyzeStage(IObjectStore objects, ImageLoader loader, Model
     {
         ArgumentNullException.ThrowIfNull(box);
         ArgumentNullException.ThrowIfNull(input);
-        static int Floor(double v) => (int)Math.Clamp(Math.Floor(v), int.MinValue / 4, int.MaxValue / 4);
-        static int Ceiling(double v) => (int)Math.Clamp(Math.Ceiling(v), int.MinValue / 4, int.MaxValue / 4);
+        // The tolerance absorbs floating-point error (358 / 33 × 33 is not exactly 358), so a box on a pixel edge
+        // stays on it instead of growing by one.
+        const double Tolerance = 1e-6;
+        static int Floor(double v) => (int)Math.Clamp(Math.Floor(v + Tolerance), int.MinValue / 4, int.MaxValue / 4);
+        static int Ceiling(double v) => (int)Math.Clamp(Math.Ceiling(v - Tolerance), int.MinValue / 4, int.MaxValue / 4);
         var x0 = Floor(box.X * input.ScaleX);
         var y0 = Floor(box.Y * input.ScaleY);
         var x1 = Ceiling((box.X + box.Width) * input.ScaleX);
