@@ -22,6 +22,9 @@ public sealed class InstantTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
 
+    /// <summary>Moves the clock on without firing anything (e.g. past a circuit breaker's open period).</summary>
+    public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);

@@ -97,7 +97,7 @@ public sealed record AnalysisResult
 
     [JsonPropertyName("model_input_height")] public int? ModelInputHeight { get; init; }
 
-    /// <summary>Object key of the model's saliency map (model-input resolution), when it returned one.</summary>
+    /// <summary>Object key of the model's saliency map (any size up to 512 px a side, covering the whole image), when it returned one.</summary>
     [JsonPropertyName("saliency_key")] public string? SaliencyKey { get; init; }
 }
 

@@ -42,7 +42,7 @@ public static class ObjectKeys
 
     public static string Analysis(string imageId) => $"analysis/{imageId}.json";
 
-    /// <summary>The detector's saliency map (model-input resolution), when it returned one.</summary>
+    /// <summary>The detector's saliency map as it returned it (covers the whole image at the model's chosen resolution).</summary>
     public static string Saliency(string imageId) => $"analysis/{imageId}/saliency.png";
 
     /// <summary>A model input too large to send inline; the request carries this object's S3 URI.</summary>
