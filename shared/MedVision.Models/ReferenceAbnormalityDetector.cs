@@ -15,7 +15,7 @@ public sealed class ReferenceAbnormalityDetector
 {
     public const string ModelNamePrefix = "reference-detector";
 
-    public const string Version = "1.1";
+    public const string Version = "1.2";
 
     /// <summary>Detection runs at most at this size on the long side; boxes are scaled back.</summary>
     public const int WorkingSize = 256;
@@ -43,6 +43,9 @@ public sealed class ReferenceAbnormalityDetector
     private const float BackgroundLevel = 0.06f;
     private const float BoneLevel = 0.85f;
 
+    /// <summary>Saliency maps z linearly to gray: 0 at z = 0, white at this z (confidence ≈ 0.95).</summary>
+    public const double SaliencyFullZ = 4.0;
+
     public static ModelIdentity ModelFor(Modality modality) => new($"{ModelNamePrefix}-{modality.WireName()}", Version);
 
     [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Instance API so hosts can inject, share and later swap analyzers.")]
@@ -51,7 +54,8 @@ public sealed class ReferenceAbnormalityDetector
         ArgumentNullException.ThrowIfNull(image);
         _ = modality.WireName(); // rejects undefined enum values up front
         var g = GrayImage.FromRaster(image, WorkingSize, out var factor);
-        var detections = Analyze(g, modality)
+        var candidates = Analyze(g, modality, out var evidence, out var mask);
+        var detections = candidates
             .Select(c => ToFinding(c, modality, factor, image.Width, image.Height))
             .ToList();
         return new ModelResponse
@@ -62,10 +66,37 @@ public sealed class ReferenceAbnormalityDetector
             InputWidth = image.Width,
             InputHeight = image.Height,
             Findings = detections,
+            Saliency = new ModelImage { Width = g.Width, Height = g.Height, Data = SaliencyPng(evidence, mask, g.Width, g.Height) },
         };
     }
 
-    private static List<Candidate> Analyze(GrayImage g, Modality modality)
+    /// <summary>
+    /// The evidence map behind the findings: the best-over-scales positive centre–surround z (without the components
+    /// the shape and anatomy rules rejected, such as CT bone or ribs), smoothed with a 3×3
+    /// mean (so a blob reads as a spot, not single pixels), masked to the body and scaled so z = 0 is black and
+    /// <see cref="SaliencyFullZ"/> or more is white. Working resolution (≤ 256 px), 8-bit gray PNG; the same
+    /// sequential float operations on the same pixels give the same bytes.
+    /// </summary>
+    private static byte[] SaliencyPng(double[] z, bool[] mask, int w, int h)
+    {
+        var level = new float[z.Length];
+        for (var i = 0; i < z.Length; i++)
+        {
+            level[i] = (float)Math.Clamp(z[i] / SaliencyFullZ, 0, 1);
+        }
+
+        var smooth = new GrayImage(w, h, level).BoxBlur(1);
+        var raster = new Raster(w, h, ColorModel.Gray, 8);
+        for (var i = 0; i < z.Length; i++)
+        {
+            raster.Data[i] = mask[i] ? (byte)Math.Round(255 * Math.Clamp(smooth.Pixels[i], 0f, 1f)) : (byte)0;
+        }
+
+        return PngEncoder.Encode(raster);
+    }
+
+    /// <summary>The candidates, strongest first; <paramref name="evidence"/> is the z-map minus rejected components.</summary>
+    private static List<Candidate> Analyze(GrayImage g, Modality modality, out double[] evidence, out bool[] mask)
     {
         var w = g.Width;
         var h = g.Height;
@@ -75,7 +106,7 @@ public sealed class ReferenceAbnormalityDetector
         var smooth = g.BoxBlur(1);
         var background = g.BorderBackground(BackgroundLevel);
         var bgCount = background.Count(b => b);
-        var mask = new bool[n];
+        mask = new bool[n];
         var distance = GrayImage.DistanceToBackground(background, w, h);
 
         // With a body on a background, its outer band (skin, fat, skull, CT bone ring, fan edge) is anatomy
@@ -159,6 +190,8 @@ public sealed class ReferenceAbnormalityDetector
         var maskMedian = Fuzzy.Quantile(maskValues, 0.5);
         var candidates = new List<Candidate>();
         var labelled = new bool[n];
+        var members = new List<int>();
+        evidence = (double[])z.Clone();
         for (var start = 0; start < n; start++)
         {
             if (labelled[start] || z[start] < CandidateZ)
@@ -166,11 +199,19 @@ public sealed class ReferenceAbnormalityDetector
                 continue;
             }
 
-            var peak = PeakOfComponent(start, z, labelled, w, h);
+            var peak = PeakOfComponent(start, z, labelled, w, h, members);
             var candidate = Describe(peak, z[peak], bestScale[peak], surround[peak], smooth, mask, polarity, modality, maskMedian);
             if (candidate is not null)
             {
                 candidates.Add(candidate);
+            }
+            else
+            {
+                // Rejected as anatomy (bone, rib, edge): not evidence, so not hot on the saliency map either.
+                foreach (var i in members)
+                {
+                    evidence[i] = 0;
+                }
             }
         }
 
@@ -265,9 +306,10 @@ public sealed class ReferenceAbnormalityDetector
         return count > 3;
     }
 
-    /// <summary>Labels the 8-connected component of z ≥ CandidateZ containing start; returns its peak.</summary>
-    private static int PeakOfComponent(int start, double[] z, bool[] labelled, int w, int h)
+    /// <summary>Labels the 8-connected component of z ≥ CandidateZ containing start (listed in <paramref name="members"/>); returns its peak.</summary>
+    private static int PeakOfComponent(int start, double[] z, bool[] labelled, int w, int h, List<int> members)
     {
+        members.Clear();
         var peak = start;
         var queue = new Queue<int>();
         labelled[start] = true;
@@ -275,6 +317,7 @@ public sealed class ReferenceAbnormalityDetector
         while (queue.Count > 0)
         {
             var i = queue.Dequeue();
+            members.Add(i);
             if (z[i] > z[peak])
             {
                 peak = i;

@@ -95,11 +95,35 @@ public class ClassifierTests
     }
 
     [Theory]
-    [InlineData("horizontal")]
-    [InlineData("radial")]
-    public void Classify_WhenSmoothGradient_ShouldStayBelowReviewThreshold(string kind)
+    [InlineData("horizontal", 300, 300)]
+    [InlineData("vertical", 300, 300)]
+    [InlineData("diagonal", 300, 300)]
+    [InlineData("radial", 300, 300)]
+    [InlineData("cone", 300, 300)]
+    [InlineData("vertical", 256, 192)]
+    [InlineData("radial", 192, 256)]
+    public void Classify_WhenSmoothGradient_ShouldStayBelowReviewThreshold(string kind, int width, int height)
     {
-        var scores = Classifier.Classify(TestImages.Gradient(kind, 300, 300)).ModalityScores!;
+        // A vertical ramp once scored as a chest film (dark lower half on both sides, brighter centre rows above).
+        var scores = Classifier.Classify(TestImages.Gradient(kind, width, height)).ModalityScores!;
+
+        Assert.True(scores.Values.Max() < 0.85, $"max {scores.Values.Max()}");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Classify_WhenNoModalityImageAtTheClassifierInputSize_ShouldStayBelowReviewThreshold(int kind)
+    {
+        // The pipeline sends the classifier 256 px on the long side; the safety must hold there too.
+        var original = kind switch
+        {
+            0 => TestImages.Noise(11, 900, 700),
+            _ => TestImages.Gradient("vertical", 700, 900),
+        };
+        var input = Core.Inference.ModelClient.Prepare(original, new Core.Inference.ModelRoutingOptions().Classifier.InputSize);
+
+        var scores = Classifier.Classify(PngDecoder.Decode(input.Png)).ModalityScores!;
 
         Assert.True(scores.Values.Max() < 0.85, $"max {scores.Values.Max()}");
     }
