@@ -57,6 +57,10 @@ public sealed class AnalyzeCommandTests : IDisposable
             var heatmap = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "heatmap.png")));
             Assert.Equal((source.Width, source.Height), (heatmap.Width, heatmap.Height));
 
+            // The detector's saliency map came back through the contract and was exported.
+            var saliency = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(dir, "saliency.png")));
+            Assert.InRange(Math.Max(saliency.Width, saliency.Height), 1, Core.Inference.InferenceContract.MaxSaliencySide);
+
             // The analysis JSON has findings inside the image.
             var analysis = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "analysis.json")))!;
             Assert.Equal(source.Width, (int)analysis["image_width"]!);

@@ -161,6 +161,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         await Copy(ObjectKeys.HeatmapThumbnail(record.ImageId), "heatmap-thumbnail.png");
         await Copy(ObjectKeys.HeatmapSideBySide(record.ImageId), "side-by-side.png");
         await Copy(ObjectKeys.HeatmapPreview(record.ImageId), "heatmap-preview.jpg");
+        await Copy(ObjectKeys.Saliency(record.ImageId), "saliency.png");
         if (record.ReportId is { } reportId)
         {
             await Copy(ObjectKeys.ReportJson(reportId), "report.json");

@@ -16,8 +16,9 @@ namespace MedVision.Cli
                   [--model-endpoint URL] [--model-routes FILE]
                   Run classify → analyze → heatmap → report → finalize on every image through the
                   embedded twins and the real state machine. Writes per image: analysis.json,
-                  heatmap.png, heatmap-thumbnail.png, heatmap-preview.jpg, side-by-side.png, report.json,
-                  fhir-bundle.json and record.json, plus summary.json.
+                  heatmap.png, heatmap-thumbnail.png, heatmap-preview.jpg, side-by-side.png,
+                  saliency.png (the detector's own map), report.json, fhir-bundle.json and
+                  record.json, plus summary.json.
                   --out DIR      output folder (default: medvision-out)
                   --parallel N   images processed at once (default: number of cores)
                   --user ID      user id recorded on uploads (default: local-user)
