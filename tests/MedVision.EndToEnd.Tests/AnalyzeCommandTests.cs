@@ -110,8 +110,15 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Equal("ct", (string)dicomRecord["classification"]!["modality"]!);
         Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(Path.Combine(dicomDir, "analysis.json")))!["abnormalities"]!.AsArray());
 
+        // The JPEG copy of the ultrasound study is classified by the model and its cyst is found, with a saliency map.
+        var jpegDir = Path.Combine(outDir, "ultrasound-cyst-401-jpeg");
+        var jpegRecord = JsonNode.Parse(File.ReadAllText(Path.Combine(jpegDir, "record.json")))!;
+        Assert.Equal(("completed", "ultrasound", "model"), ((string)jpegRecord["status"]!, (string)jpegRecord["classification"]!["modality"]!, (string)jpegRecord["classification"]!["source"]!));
+        Assert.NotEmpty(JsonNode.Parse(File.ReadAllText(Path.Combine(jpegDir, "analysis.json")))!["abnormalities"]!.AsArray());
+        Assert.True(File.Exists(Path.Combine(jpegDir, "saliency.png")));
+
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
-        Assert.Equal(samples.Count + 1, (int)summary["completed"]!);
+        Assert.Equal(samples.Count + 2, (int)summary["completed"]!);
         Assert.Contains("images/s", output, StringComparison.Ordinal);
     }
 

@@ -24,6 +24,14 @@ public static class MakeSamplesCommand
                 File.WriteAllBytes(dicom, CtAsDicom(sample.Image, sample.Name));
                 output.WriteLine($"wrote {dicom} (the same study as a 12-bit CT in Hounsfield units, DICOM Part 10)");
             }
+
+            if (sample.Modality == Modality.Ultrasound)
+            {
+                // Ultrasound consoles commonly export JPEG: the same study as a baseline JPEG exercises that path.
+                var jpeg = Path.Combine(directory, sample.Name + "-jpeg.jpg");
+                File.WriteAllBytes(jpeg, JpegEncoder.Encode(sample.Image, new JpegEncodeOptions(90)));
+                output.WriteLine($"wrote {jpeg} (the same study as a quality-90 baseline JPEG)");
+            }
         }
 
         return 0;
