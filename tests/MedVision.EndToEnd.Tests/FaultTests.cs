@@ -82,7 +82,7 @@ public sealed class FaultTests : IDisposable
     }
 
     /// <summary>A scripted endpoint whose detectors misbehave as <paramref name="fault"/> says.</summary>
-    private static IInferenceEndpoint FaultyDetector(string fault, Func<string, int>? countCalls = null) => fault switch
+    private static IInferenceEndpoint FaultyDetector(string fault) => fault switch
     {
         "fails" => new ScriptedEndpoint((name, r) => IsClassifier(name) ? ModelAnswers.Scores(r, 0.95) : throw new ModelUnavailableException($"{name} is not answering")),
         "garbage" => new ScriptedEndpoint((name, r) => IsClassifier(name) ? ModelAnswers.Scores(r, 0.95) : new EndpointResponse("application/json", "<html>502 Bad Gateway</html>"u8.ToArray())),
@@ -96,8 +96,6 @@ public sealed class FaultTests : IDisposable
     /// <summary>Answers the classifier, never answers a detector: the router's 30 s budget must end the wait.</summary>
     private sealed class NeverAnsweringDetector(IInferenceEndpoint classifier) : IInferenceEndpoint
     {
-        public int DetectorCalls;
-
         public Task<EndpointResponse> InvokeAsync(EndpointInvocation invocation, CancellationToken cancellationToken = default)
         {
             if (IsClassifier(invocation.EndpointName))
@@ -105,7 +103,6 @@ public sealed class FaultTests : IDisposable
                 return classifier.InvokeAsync(invocation, cancellationToken);
             }
 
-            Interlocked.Increment(ref DetectorCalls);
             return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<EndpointResponse>(_ => throw new OperationCanceledException(cancellationToken), TaskScheduler.Default);
         }
     }
@@ -116,8 +113,6 @@ public sealed class FaultTests : IDisposable
     /// </summary>
     private sealed class SageMakerTwin(int detectorStatus) : HttpMessageHandler
     {
-        public int DetectorCalls;
-
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
@@ -128,7 +123,6 @@ public sealed class FaultTests : IDisposable
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(answer.Body) { Headers = { ContentType = new("application/json") } } };
             }
 
-            Interlocked.Increment(ref DetectorCalls);
             return new HttpResponseMessage((HttpStatusCode)detectorStatus)
             {
                 Content = new StringContent("{\"message\":\"Service Unavailable\"}", Encoding.UTF8, "application/json"),
