@@ -202,6 +202,20 @@ public sealed class ModelServerHttpTests(ServerFixture server) : IClassFixture<S
         await AssertProblemAsync($"endpoints/{CtCase.EndpointName(Routes)}/invocations", Json(System.Text.Encoding.UTF8.GetBytes(body)), HttpStatusCode.BadRequest, code);
     }
 
+    /// <summary>contract_version and media_type have defaults in the contract, so a request may omit them.</summary>
+    [Fact]
+    public async Task InvokeEndpoint_WhenOptionalMembersWithDefaultsAreOmitted_ShouldAnswer()
+    {
+        var body = JsonNode.Parse(CtCase.Request("img-defaults").Body)!.AsObject();
+        body.Remove("contract_version");
+        body["image"]!.AsObject().Remove("media_type");
+
+        var (status, _, answer) = await PostAsync($"endpoints/{CtCase.EndpointName(Routes)}/invocations", Json(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString())));
+
+        Assert.True(status == HttpStatusCode.OK, answer?.ToJsonString());
+        Assert.Equal(InferenceContract.Version, (string)answer!["contract_version"]!);
+    }
+
     [Fact]
     public async Task InvokeEndpoint_WhenVariantNameIsInvalid_ShouldAnswer400Problem()
     {
