@@ -105,6 +105,14 @@ public sealed class BackgroundProcess : IDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Waits for the process to exit by itself (e.g. a start-up failure) and returns its exit code.</summary>
+    public async Task<int> TerminateAfterExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
     public void Dispose()
     {
         try
