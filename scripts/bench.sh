@@ -2,6 +2,8 @@
 # Benchmarks, results in docs/benchmarks.md.
 # Usage: scripts/bench.sh [RUNS]        codecs side by side with libjpeg-turbo and Pillow (rewrites the file, keeps ## DICOM)
 #        scripts/bench.sh dicom [RUNS]  DICOM side by side with pydicom and DCMTK (rewrites the ## DICOM section only)
+#        scripts/bench.sh models [RUNS] classify+analyze model work in-process and over loopback HTTP to the model server
+#                                       (rewrites the ## Models section only; needs no peer tools)
 # BENCH_ARTIFACTS=DIR builds into DIR (dotnet --artifacts-path) instead of the projects' bin/obj.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,10 @@ mode=codecs
 if [ "${1:-}" = dicom ]; then mode=dicom; shift; fi
 art=()
 if [ -n "${BENCH_ARTIFACTS:-}" ]; then art=(--artifacts-path "$BENCH_ARTIFACTS"); fi
+if [ "${1:-}" = models ]; then
+  shift
+  exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- models --runs "${1:-15}" --out docs/benchmarks.md
+fi
 
 packages=(libjpeg-turbo-progs python3-pil)
 if [ "$mode" = dicom ]; then packages=(dcmtk python3-pydicom python3-numpy); fi

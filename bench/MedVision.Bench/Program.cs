@@ -9,6 +9,12 @@ using MedVision.Models;
 // and in-process through Pillow) and zlib/libpng (Pillow). Writes docs/benchmarks.md.
 // Usage: dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]
 //        dotnet run -c Release --project bench/MedVision.Bench -- dicom [...]   (DICOM benchmarks: Dicom/DicomBench.cs)
+//        dotnet run -c Release --project bench/MedVision.Bench -- models [...]  (model round trips: Models/ModelsBench.cs)
+if (args is ["models", ..])
+{
+    return MedVision.Bench.Models.ModelsBench.Run(args[1..]);
+}
+
 if (args is ["dicom", ..])
 {
     return MedVision.Bench.Dicom.DicomBench.Run(args[1..]);
@@ -133,7 +139,7 @@ foreach (var r in rows)
     md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Op} | {r.Image} | {r.Ours:0.0} | {mp / (r.Ours / 1000):0} | {r.PeerName} | {peerMs} | {ratio} | {r.Target} | {met} | {r.Note} |");
 }
 
-File.WriteAllText(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString()));
+File.WriteAllText(outFile, MedVision.Bench.Models.ModelsBench.KeepSection(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString())));
 Console.WriteLine(md.ToString());
 Directory.Delete(work, recursive: true);
 return 0;

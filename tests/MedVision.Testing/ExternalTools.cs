@@ -42,9 +42,12 @@ public static class ExternalTools
     // Starting Python costs ~1 s on a busy machine; ask once per test process.
     private static readonly Lazy<bool> HasPydicom = new(() => File.Exists(Python) && Run(Python, ["-c", "import pydicom, numpy"]).Exit == 0);
 
+    private static readonly Lazy<bool> HasJsonSchema = new(() => File.Exists(Python) && Run(Python, ["-c", "from jsonschema import Draft202012Validator"]).Exit == 0);
+
     public static bool Has(string tool) => tool switch
     {
         "pydicom" => HasPydicom.Value,
+        "jsonschema" => HasJsonSchema.Value,
         "convert" or "identify" => OnPath(tool) && IsImageMagick.Value,
         _ when tool.StartsWith('/') => File.Exists(tool),
         _ => OnPath(tool),
@@ -119,6 +122,7 @@ public static class ExternalTools
     private static string PackageOf(string tool) => tool switch
     {
         "pydicom" => "python3-pydicom python3-numpy",
+        "jsonschema" => "python3-jsonschema",
         "gdcmconv" or "gdcmdump" or "gdcmimg" or "gdcmraw" or "gdcminfo" => "libgdcm-tools",
         "dciodvfy" or "dcdump" or "dcsqueeze" => "dicom3tools",
         "pngcheck" => "pngcheck",

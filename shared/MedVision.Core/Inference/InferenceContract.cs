@@ -60,7 +60,9 @@ public enum InferenceTask
 /// <summary>What the pipeline sends a model endpoint.</summary>
 public sealed record ModelRequest
 {
-    [JsonPropertyName("contract_version")] public string ContractVersion { get; init; } = InferenceContract.Version;
+    // `set`, not `init`: System.Text.Json's source generator assigns every init-only property in the object
+    // initializer, so a member missing from the JSON would overwrite this default with null.
+    [JsonPropertyName("contract_version")] public string ContractVersion { get; set; } = InferenceContract.Version;
 
     /// <summary>The image id: logs correlate on it, and the A/B split is keyed on it.</summary>
     [JsonPropertyName("request_id")] public required string RequestId { get; init; }
@@ -85,7 +87,8 @@ public sealed record ModelRequest
 /// <summary>An image inline (base64 PNG bytes) or by reference (an S3 URI, for inputs over the payload limit).</summary>
 public sealed record ModelImage
 {
-    [JsonPropertyName("media_type")] public string MediaType { get; init; } = InferenceContract.ImageMediaType;
+    // `set`, not `init`, so an omitted media_type keeps this default (see ModelRequest.ContractVersion).
+    [JsonPropertyName("media_type")] public string MediaType { get; set; } = InferenceContract.ImageMediaType;
 
     [JsonPropertyName("width")] public required int Width { get; init; }
 

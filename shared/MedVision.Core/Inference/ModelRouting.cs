@@ -29,35 +29,38 @@ public sealed record ModelRoute
     [JsonPropertyName("ab_test")] public AbTest? AbTest { get; init; }
 
     /// <summary>The long side of the model input, in pixels (aspect ratio kept).</summary>
-    [JsonPropertyName("input_size")] public int InputSize { get; init; } = 512;
+    // `set`, not `init`: the source generator would overwrite the default with 0 when input_size is omitted.
+    [JsonPropertyName("input_size")] public int InputSize { get; set; } = 512;
 }
 
 /// <summary>
 /// Model routing configuration (spec component 4): modality → endpoint. Set as JSON in MEDVISION_MODEL_ROUTES (CDK
-/// sets it); the defaults name the endpoints the reference model server hosts.
+/// sets it); the defaults name the endpoints the reference model server hosts. A document may give only some routes:
+/// the others keep their defaults. The properties are settable, not init-only, because System.Text.Json's source
+/// generator assigns every init-only property when deserializing, replacing an omitted route's default with null.
 /// </summary>
 public sealed record ModelRoutingOptions
 {
     public const string EnvironmentVariable = "MEDVISION_MODEL_ROUTES";
 
     [JsonPropertyName("classifier")]
-    public ModelRoute Classifier { get; init; } = new() { Primary = new("medvision-modality-classifier"), InputSize = 256 };
+    public ModelRoute Classifier { get; set; } = new() { Primary = new("medvision-modality-classifier"), InputSize = 256 };
 
     [JsonPropertyName("xray")]
-    public ModelRoute XRay { get; init; } = new() { Primary = new("medvision-xray-detector"), InputSize = 512 };
+    public ModelRoute XRay { get; set; } = new() { Primary = new("medvision-xray-detector"), InputSize = 512 };
 
     [JsonPropertyName("mri")]
-    public ModelRoute Mri { get; init; } = new() { Primary = new("medvision-mri-detector"), InputSize = 256 };
+    public ModelRoute Mri { get; set; } = new() { Primary = new("medvision-mri-detector"), InputSize = 256 };
 
     [JsonPropertyName("ct")]
-    public ModelRoute Ct { get; init; } = new() { Primary = new("medvision-ct-detector"), InputSize = 512 };
+    public ModelRoute Ct { get; set; } = new() { Primary = new("medvision-ct-detector"), InputSize = 512 };
 
     [JsonPropertyName("ultrasound")]
-    public ModelRoute Ultrasound { get; init; } = new() { Primary = new("medvision-ultrasound-detector"), InputSize = 640 };
+    public ModelRoute Ultrasound { get; set; } = new() { Primary = new("medvision-ultrasound-detector"), InputSize = 640 };
 
     /// <summary>Request bodies above this go by S3 URI (default: the serverless 4 MB limit, which fits both kinds).</summary>
     [JsonPropertyName("max_payload_bytes")]
-    public long MaxPayloadBytes { get; init; } = InferenceContract.DefaultMaxPayloadBytes;
+    public long MaxPayloadBytes { get; set; } = InferenceContract.DefaultMaxPayloadBytes;
 
     /// <summary>Property 8: each modality routes to its own specialised model.</summary>
     public ModelRoute DetectorFor(Modality modality) => modality switch
