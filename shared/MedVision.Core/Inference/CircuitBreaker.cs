@@ -81,6 +81,18 @@ public sealed class CircuitBreaker(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The call ended without a verdict on the endpoint (the caller gave up): counts stay as they were, and a
+    /// half-open trial slot is handed back for the next caller.
+    /// </summary>
+    public void Abandon(string key)
+    {
+        lock (_gate)
+        {
+            Get(key).TrialInFlight = false;
+        }
+    }
+
     public void OnFailure(string key)
     {
         var opened = false;

@@ -102,8 +102,8 @@ public sealed class ModelRouter(IInferenceEndpoint endpoint, CircuitBreaker brea
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // The caller gave up: not the endpoint's fault, so the breaker is told nothing bad about it.
-                breaker.OnSuccess(key);
+                // The caller gave up: no verdict on the endpoint, so its failure count is left as it was.
+                breaker.Abandon(key);
                 throw;
             }
             catch (Exception ex) when (ex is MedVisionException or HttpRequestException or IOException or TimeoutException or OperationCanceledException)

@@ -111,4 +111,24 @@ public class CircuitBreakerTests
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(breaker.TryAcquire("ep"));
     }
+
+    [Fact]
+    public void Abandon_WhenTrialIsAbandoned_ShouldKeepFailureCountsAndFreeTheTrialSlot()
+    {
+        var breaker = new CircuitBreaker(clock);
+        for (var i = 0; i < 4; i++)
+        {
+            breaker.OnFailure("ep");
+        }
+
+        breaker.Abandon("ep");
+        breaker.OnFailure("ep");
+        Assert.Equal(CircuitState.Open, breaker.StateOf("ep")); // the abandoned call did not reset the count
+
+        clock.Advance(CircuitBreaker.OpenDuration);
+        Assert.True(breaker.TryAcquire("ep"));
+        breaker.Abandon("ep");
+        Assert.Equal(CircuitState.HalfOpen, breaker.StateOf("ep"));
+        Assert.True(breaker.TryAcquire("ep"));
+    }
 }
