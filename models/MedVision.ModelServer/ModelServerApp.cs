@@ -165,13 +165,13 @@ internal sealed class InvocationHandler(ReferenceModelHost host, Dictionary<stri
                 return;
             }
 
-            if (variant is not null && !IsSageMakerName(variant))
+            if (variant is not null && !ModelRoutingOptions.IsSageMakerName(variant))
             {
                 await ProblemAsync(StatusCodes.Status400BadRequest, "model.bad_variant", "The target variant is not a valid SageMaker variant name.");
                 return;
             }
 
-            if (!IsJson(context.Request.ContentType))
+            if (!InferenceContract.IsJsonMediaType(context.Request.ContentType))
             {
                 await ProblemAsync(StatusCodes.Status415UnsupportedMediaType, "model.unsupported_media_type",
                     $"The body must be {InferenceContract.ContentType} (contracts/inference.schema.json), not '{context.Request.ContentType}'.");
@@ -190,7 +190,7 @@ internal sealed class InvocationHandler(ReferenceModelHost host, Dictionary<stri
             if (endpoint is not null && (request.Task != job.Task || (job.Modality is { } m && request.Modality != m)))
             {
                 throw new ModelRequestException("model.wrong_endpoint",
-                    $"Endpoint {endpoint} serves {Describe(job.Task, job.Modality)}, not {Describe(request.Task, request.Modality)}.");
+                    $"Endpoint {endpoint} serves {ReferenceModelHost.DescribeJob(job.Task, job.Modality)}, not {ReferenceModelHost.DescribeJob(request.Task, request.Modality)}.");
             }
 
             var response = await host.AnswerAsync(request, context.RequestAborted);
@@ -313,24 +313,4 @@ internal sealed class InvocationHandler(ReferenceModelHost host, Dictionary<stri
         415 => "Unsupported media type",
         _ => "Model error",
     };
-
-    private static string Describe(InferenceTask task, Modality? modality) =>
-        task == InferenceTask.Classify ? "classification" : $"{modality?.WireName() ?? "unknown"} detection";
-
-    private static bool IsJson(string? contentType)
-    {
-        if (contentType is null)
-        {
-            return false;
-        }
-
-        // Media type parameters (e.g. "; charset=utf-8") do not change what the body is.
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
-        return string.Equals(mediaType, InferenceContract.ContentType, StringComparison.OrdinalIgnoreCase);
-    }
-
-    // SageMaker variant names: 1–63 of [a-zA-Z0-9-], not starting or ending with '-'.
-    private static bool IsSageMakerName(string name) =>
-        name.Length is > 0 and <= 63 && name[0] != '-' && name[^1] != '-' && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

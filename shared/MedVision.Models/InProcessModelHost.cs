@@ -37,7 +37,7 @@ public sealed class InProcessModelHost : IInferenceEndpoint
             throw new ModelUnavailableException($"No model endpoint named '{invocation.EndpointName}' is hosted here.");
         }
 
-        if (!IsJson(invocation.ContentType))
+        if (!InferenceContract.IsJsonMediaType(invocation.ContentType))
         {
             throw new ModelOutputInvalidException($"Endpoint {invocation.EndpointName} refused the request: it accepts {InferenceContract.ContentType}, not '{invocation.ContentType}'.");
         }
@@ -47,7 +47,7 @@ public sealed class InProcessModelHost : IInferenceEndpoint
             var request = ReferenceModelHost.ParseRequest(invocation.Body.Span);
             if (request.Task != job.Task || (job.Modality is { } m && request.Modality != m))
             {
-                throw new ModelRequestException("model.wrong_endpoint", $"Endpoint {invocation.EndpointName} serves {Describe(job.Task, job.Modality)}, not {Describe(request.Task, request.Modality)}.");
+                throw new ModelRequestException("model.wrong_endpoint", $"Endpoint {invocation.EndpointName} serves {ReferenceModelHost.DescribeJob(job.Task, job.Modality)}, not {ReferenceModelHost.DescribeJob(request.Task, request.Modality)}.");
             }
 
             var response = await _host.AnswerAsync(request, cancellationToken);
@@ -61,21 +61,5 @@ public sealed class InProcessModelHost : IInferenceEndpoint
             // What a remote endpoint's 400 becomes on the client side.
             throw new ModelOutputInvalidException($"Endpoint {invocation.EndpointName} refused the request ({ex.Code}): {ex.Message}");
         }
-    }
-
-    private static string Describe(InferenceTask task, Modality? modality) =>
-        task == InferenceTask.Classify ? "classification" : $"{modality?.WireName() ?? "unknown"} detection";
-
-    private static bool IsJson(string? contentType)
-    {
-        if (contentType is null)
-        {
-            return false;
-        }
-
-        // Media type parameters (e.g. "; charset=utf-8") do not change what the body is.
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
-        return string.Equals(mediaType, InferenceContract.ContentType, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -122,6 +122,10 @@ public sealed class ReferenceModelHost(
             : throw new ModelRequestException("model.bad_image", $"The PNG is {raster.Width}×{raster.Height}, the request says {image.Width}×{image.Height}.");
     }
 
+    /// <summary>A job in words for errors, e.g. "classification" or "ct detection".</summary>
+    public static string DescribeJob(InferenceTask task, Modality? modality) =>
+        task == InferenceTask.Classify ? "classification" : $"{modality?.WireName() ?? "unknown"} detection";
+
     /// <summary>Which job an endpoint name serves, for hosts that serve several endpoints.</summary>
     public static Dictionary<string, (InferenceTask Task, Modality? Modality)> EndpointJobs(ModelRoutingOptions routes)
     {

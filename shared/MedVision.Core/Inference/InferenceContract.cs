@@ -45,6 +45,20 @@ public static class InferenceContract
 
     /// <summary>Spec error category 3: an inference that takes longer than this has failed (and is retried).</summary>
     public static readonly TimeSpan InvocationBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether a Content-Type names <see cref="ContentType"/>, in any case, with or without parameters.</summary>
+    public static bool IsJsonMediaType(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        // Media type parameters (e.g. "; charset=utf-8") do not change what the body is.
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return string.Equals(mediaType, ContentType, StringComparison.OrdinalIgnoreCase);
+    }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<InferenceTask>))]

@@ -163,7 +163,6 @@ public sealed record ModelRoutingOptions
             return;
         }
 
-        // SageMaker endpoint and variant names: 1–63 of [a-zA-Z0-9-], not starting or ending with '-'.
         if (!IsSageMakerName(target.Endpoint))
         {
             problems.Add($"{where}.endpoint '{target.Endpoint}' is not a valid SageMaker endpoint name.");
@@ -175,6 +174,7 @@ public sealed record ModelRoutingOptions
         }
     }
 
-    private static bool IsSageMakerName(string name) =>
+    /// <summary>SageMaker endpoint and variant names: 1–63 of [a-zA-Z0-9-], not starting or ending with '-'.</summary>
+    public static bool IsSageMakerName(string name) =>
         name.Length is > 0 and <= 63 && name[0] != '-' && name[^1] != '-' && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }
