@@ -188,6 +188,8 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Null(record["review_task_token"]);
         Assert.Equal("ct", (string)JsonNode.Parse(File.ReadAllText(Path.Combine(results, "flat", "analysis.json")))!["modality"]!);
         Assert.True(File.Exists(Path.Combine(results, "flat", "report.json")));
+        summary = JsonNode.Parse(File.ReadAllText(Path.Combine(results, "summary.json")))!;
+        Assert.Equal((1, 0, "completed"), ((int)summary["completed"]!, (int)summary["manual_review"]!, (string)summary["results"]![0]!["status"]!));
         using var records = new SqliteRecordStore(Path.Combine(results, ".state", "records.db"));
         Assert.Contains(await records.ReadAuditAsync(imageId), a => a.Action == "image.modality_reviewed" && a.Actor == "dr-e2e" && a.Detail == "modality=ct");
 

@@ -33,7 +33,7 @@ namespace MedVision.Cli
                   An image whose modality confidence is below 0.85 stops at manual review: analyze
                   prints the `medvision review modality` command that continues it.
               medvision review modality <image-id> <xray|mri|ct|ultrasound> [--out DIR] [--state DIR]
-                  [--reviewer ID]
+                  [--reviewer ID] [--model-endpoint URL]
                   Set the modality of an image waiting for manual review (confidence 1.0, source
                   manual-review, audited) and continue its run: analyze, heatmap, report, finalize on
                   that modality, outputs exported into the image's folder under --out. Use the --out
@@ -104,6 +104,11 @@ namespace MedVision.Cli
             }
         }
 
+        private static Uri ParseModelEndpoint(string url) =>
+            Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new UsageException($"--model-endpoint must be an http(s) URL such as http://127.0.0.1:8080, not '{url}'");
+
         public static ReviewOptions ParseReview(string[] args)
         {
             ArgumentNullException.ThrowIfNull(args);
@@ -115,6 +120,7 @@ namespace MedVision.Cli
             var positional = new List<string>();
             string outDir = "medvision-out", reviewer = "local-reviewer";
             string? state = null;
+            Uri? modelEndpoint = null;
             for (var i = 1; i < args.Length; i++)
             {
                 string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
@@ -129,6 +135,9 @@ namespace MedVision.Cli
                     case "--reviewer":
                         reviewer = Value();
                         break;
+                    case "--model-endpoint":
+                        modelEndpoint = ParseModelEndpoint(Value());
+                        break;
                     default:
                         if (args[i].StartsWith('-') && args[i].Length > 1)
                         {
@@ -141,7 +150,7 @@ namespace MedVision.Cli
             }
 
             return positional.Count == 2
-                ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer)
+                ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer, modelEndpoint)
                 : throw new UsageException("review modality needs exactly <image-id> and <xray|mri|ct|ultrasound>");
         }
 
@@ -176,12 +185,7 @@ namespace MedVision.Cli
                         state = Value();
                         break;
                     case "--model-endpoint":
-                        var url = Value();
-                        if (!Uri.TryCreate(url, UriKind.Absolute, out modelEndpoint) || modelEndpoint.Scheme is not ("http" or "https"))
-                        {
-                            throw new UsageException($"--model-endpoint must be an http(s) URL such as http://127.0.0.1:8080, not '{url}'");
-                        }
-
+                        modelEndpoint = ParseModelEndpoint(Value());
                         break;
                     case "--model-routes":
                         routesFile = Value();

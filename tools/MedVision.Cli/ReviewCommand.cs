@@ -6,7 +6,8 @@ using MedVision.Core.Images;
 
 namespace MedVision.Cli;
 
-public sealed record ReviewOptions(string ImageId, string Modality, string OutputDirectory, string? StateDirectory, string ReviewerId);
+public sealed record ReviewOptions(
+    string ImageId, string Modality, string OutputDirectory, string? StateDirectory, string ReviewerId, Uri? ModelEndpoint = null);
 
 /// <summary>
 /// `medvision review modality`: answers the manual review an `analyze` run left waiting. Opens the same local state,
@@ -31,7 +32,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        using var platform = LocalPlatform.Create(stateDir);
+        using var platform = LocalPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint);
         if (await platform.Records.GetAsync(options.ImageId, ct) is not { } record)
         {
             error.WriteLine($"error: no image {options.ImageId} in {stateDir}");
@@ -58,6 +59,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             ?? throw new InvalidOperationException($"The record of image {options.ImageId} vanished.");
         var outDir = Path.Combine(options.OutputDirectory, label);
         await AnalyzeCommand.ExportAsync(platform, record, outDir, ct);
+        UpdateSummary(options.OutputDirectory, record);
         printer.Line($"review: image {record.ImageId} is {ProgressPrinter.Describe(record.Status)}; outputs in {outDir}");
         if (record.Status == ImageStatus.Failed || execution.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut)
         {
@@ -66,6 +68,51 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Brings analyze's summary.json up to date: this image's status and error, and the counts. A missing or damaged
+    /// summary is left alone (the image's own folder is the record of truth).
+    /// </summary>
+    private static void UpdateSummary(string outDir, ImageRecord record)
+    {
+        var summaryPath = Path.Combine(outDir, "summary.json");
+        if (!File.Exists(summaryPath))
+        {
+            return;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(File.ReadAllText(summaryPath)) is not JsonObject summary || summary["results"] is not JsonArray results)
+            {
+                return;
+            }
+
+            var status = record.Status switch
+            {
+                ImageStatus.Completed => "completed",
+                ImageStatus.Failed => "failed",
+                ImageStatus.ManualReview => "manual_review",
+                _ => record.Status.ToString().ToLowerInvariant(),
+            };
+            foreach (var result in results.OfType<JsonObject>().Where(r => (string?)r["image_id"] == record.ImageId))
+            {
+                result["status"] = status;
+                result["error"] = record.Status == ImageStatus.Failed ? record.ErrorMessage : null;
+            }
+
+            foreach (var key in new[] { "completed", "manual_review", "failed" })
+            {
+                summary[key] = results.Count(r => (string?)r?["status"] == key);
+            }
+
+            File.WriteAllBytes(summaryPath, Core.Json.JsonNodes.ToUtf8(summary));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A damaged summary is not this command's to repair.
+        }
     }
 
     /// <summary>The folder analyze exported this image to (from its summary.json), else one named after the file.</summary>
