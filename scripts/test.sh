@@ -10,7 +10,7 @@ say() { printf '==> %s\n' "$*"; }
 # 1. Debian packages: image oracles (pngcheck, ImageMagick, djpeg/cjpeg/jpegtran) and DICOM oracles and
 #    corpus makers (DCMTK, GDCM, dicom3tools, pydicom). DCMTK also provides dicom.dic for the dictionary generator.
 #    python3-jsonschema checks contracts/inference.schema.json (Draft 2020-12) independently of the C# types.
-apt_packages=(pngcheck imagemagick libjpeg-turbo-progs dcmtk libgdcm-tools dicom3tools python3-pydicom python3-numpy python3-gdcm python3-jsonschema)
+apt_packages=(pngcheck imagemagick libjpeg-turbo-progs poppler-utils dcmtk libgdcm-tools dicom3tools python3-pydicom python3-numpy python3-gdcm python3-jsonschema)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -22,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. npm tools (asl-validator), pinned by tests/tools/package-lock.json.
-if [ ! -x tests/tools/node_modules/.bin/asl-validator ]; then
+if [ ! -x tests/tools/node_modules/.bin/asl-validator ] || [ ! -d tests/tools/node_modules/fhir ] || [ ! -d tests/tools/node_modules/fhir-kit-client ]; then
   say "installing npm test tools"
   (cd tests/tools && npm ci --no-audit --no-fund >/dev/null) || { echo "error: npm ci in tests/tools failed"; exit 1; }
 fi
