@@ -1,0 +1,412 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedVision.Core;
+using MedVision.Core.Ports;
+
+namespace MedVision.Aws;
+
+/// <summary>Where a HealthLake data store is. <see cref="Endpoint"/> overrides the regional URL (tests, VPC endpoints).</summary>
+public sealed record HealthLakeOptions(string Region, string DatastoreId)
+{
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>Search stops following <c>next</c> links after this many pages, so a runaway query cannot loop forever.</summary>
+    public int MaxSearchPages { get; init; } = 50;
+
+    /// <summary>The data store's FHIR base, always ending in '/'.</summary>
+    public Uri BaseUri
+    {
+        get
+        {
+            var uri = Endpoint ?? new Uri($"https://healthlake.{Region}.amazonaws.com/datastore/{DatastoreId}/r4/");
+            return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+        }
+    }
+}
+
+/// <summary>
+/// The FHIR store port over AWS HealthLake's FHIR R4 REST API, every request signed with SigV4 (service
+/// <c>healthlake</c>).
+/// </summary>
+/// <remarks>
+/// <para><see cref="UpsertAsync"/> is a FHIR update (PUT Type/id, which HealthLake treats as create when the id is
+/// new): a PUT to a fixed id is idempotent by itself, so it carries no idempotency key. Server-assigned creates
+/// (<see cref="CreateAsync"/>) and transaction Bundles (<see cref="TransactionAsync"/>) are POSTs and carry
+/// <c>x-amz-fhir-idempotency-key</c>, a UUID derived from the body, so a retry replays the same key; HealthLake
+/// answers a replay with 409 and the original resource, which counts as success.</para>
+/// <para>Errors: 400/422 → <see cref="ValidationException"/>, 404/410 → <see cref="NotFoundException"/> (null/false for
+/// read/delete), 409/412 → <see cref="ConflictException"/>, 401/403/429/5xx and network failures →
+/// <see cref="StorageUnavailableException"/> (retried by the state machine: an expired session token heals on retry).
+/// Messages carry the OperationOutcome's diagnostics, never a resource body.</para>
+/// </remarks>
+public sealed class HealthLakeFhirStore : IFhirStore
+{
+    public const string Service = "healthlake";
+    public const string IdempotencyKeyHeader = "x-amz-fhir-idempotency-key";
+    private const string FhirJson = "application/fhir+json";
+    private const int MaxIdLength = 64;
+
+    private readonly HttpClient http;
+    private readonly HealthLakeOptions options;
+    private readonly Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
+    private readonly TimeProvider time;
+    private readonly Uri baseUri;
+
+    /// <param name="credentials">Asked before every request, so rotating (role, STS) credentials stay fresh.</param>
+    public HealthLakeFhirStore(
+        HttpClient http, HealthLakeOptions options, Func<CancellationToken, ValueTask<AwsCredentials>> credentials, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(time);
+        this.http = http;
+        this.options = options;
+        this.credentials = credentials;
+        this.time = time;
+        baseUri = options.BaseUri;
+    }
+
+    public HealthLakeFhirStore(HttpClient http, HealthLakeOptions options, AwsCredentials credentials, TimeProvider time)
+        : this(http, options, _ => ValueTask.FromResult(credentials), time)
+    {
+    }
+
+    public async Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var (resourceType, id) = AddressOf(resource);
+        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
+        using var response = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), body, idempotencyKey: null, cancellationToken);
+        var content = await ReadBodyAsync(response, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ErrorFor("PUT", resourceType, response, content);
+        }
+
+        return VersionOf(response, content)
+            ?? throw new StorageUnavailableException($"HealthLake PUT {resourceType}: the answer carried no version (no ETag, no meta.versionId).");
+    }
+
+    /// <summary>
+    /// FHIR create (POST Type): the server assigns the id. Returns the stored resource. A retry with the same content
+    /// sends the same idempotency key, and HealthLake's 409 replay of the original resource is returned as success.
+    /// </summary>
+    public async Task<JsonObject> CreateAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var resourceType = StringOf(resource["resourceType"]);
+        if (resourceType is null || !IsValidResourceType(resourceType))
+        {
+            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
+        }
+
+        return await PostAsync(resourceType, Relative(resourceType), resource, cancellationToken);
+    }
+
+    /// <summary>
+    /// Posts a transaction (or batch) Bundle to the base and returns the response Bundle. HealthLake runs a
+    /// transaction atomically; the idempotency key makes a retried POST replay instead of applying twice.
+    /// </summary>
+    public async Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        if (StringOf(bundle["resourceType"]) != "Bundle" || StringOf(bundle["type"]) is not ("transaction" or "batch"))
+        {
+            throw new ValidationException("fhir.invalid_resource", "A transaction must be a Bundle of type transaction or batch.");
+        }
+
+        return await PostAsync("Bundle", baseUri, bundle, cancellationToken);
+    }
+
+    public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        ValidateAddress(resourceType, id);
+        using var response = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
+        var content = await ReadBodyAsync(response, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ErrorFor("GET", resourceType, response, content);
+        }
+
+        return ParseObject(content, "GET", resourceType);
+    }
+
+    /// <summary>
+    /// GET Type?params, following the Bundle's <c>next</c> links (same origin only: a signed request never leaves the
+    /// data store) up to <see cref="HealthLakeOptions.MaxSearchPages"/> pages. Returns the <c>match</c> entries, not
+    /// <c>_include</c>d ones.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> SearchAsync(
+        string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resourceType);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!IsValidResourceType(resourceType))
+        {
+            throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
+        }
+
+        var results = new List<JsonObject>();
+        var next = WithQuery(Relative(resourceType), parameters);
+        for (var page = 0; next is not null; page++)
+        {
+            if (page == options.MaxSearchPages)
+            {
+                throw new StorageUnavailableException(
+                    $"HealthLake search {resourceType}: more than {options.MaxSearchPages} pages; narrow the search.");
+            }
+
+            using var response = await SendAsync(HttpMethod.Get, next, [], idempotencyKey: null, cancellationToken);
+            var content = await ReadBodyAsync(response, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw ErrorFor("search", resourceType, response, content);
+            }
+
+            var bundle = ParseObject(content, "search", resourceType);
+            foreach (var entry in (bundle["entry"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var mode = StringOf(entry["search"]?["mode"]);
+                if (entry["resource"] is JsonObject found && mode is null or "match")
+                {
+                    results.Add(found.DeepClone().AsObject());
+                }
+            }
+
+            next = NextLink(bundle, resourceType);
+        }
+
+        return results;
+    }
+
+    /// <summary>DELETE Type/id: true when it existed (2xx), false on 404/410.</summary>
+    public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        ValidateAddress(resourceType, id);
+        using var response = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
+        var content = await ReadBodyAsync(response, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return false;
+        }
+
+        return response.IsSuccessStatusCode ? true : throw ErrorFor("DELETE", resourceType, response, content);
+    }
+
+    /// <summary>
+    /// The idempotency key for a POST: an RFC 9562 version-8 UUID from SHA-256 over the resource type and the body, so
+    /// the same create retried gives the same key and a different body never collides.
+    /// </summary>
+    public static string IdempotencyKeyFor(string resourceType, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(resourceType);
+        var typeBytes = Encoding.UTF8.GetBytes(resourceType + "\n");
+        var input = new byte[typeBytes.Length + body.Length];
+        typeBytes.CopyTo(input, 0);
+        body.CopyTo(input.AsSpan(typeBytes.Length));
+        var hash = SHA256.HashData(input);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom)
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC variant
+        var hex = Convert.ToHexStringLower(hash.AsSpan(0, 16));
+        return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
+    }
+
+    private async Task<JsonObject> PostAsync(string resourceType, Uri uri, JsonObject resource, CancellationToken cancellationToken)
+    {
+        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
+        var key = IdempotencyKeyFor(resourceType, body);
+        using var response = await SendAsync(HttpMethod.Post, uri, body, key, cancellationToken);
+        var content = await ReadBodyAsync(response, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return ParseObject(content, "POST", resourceType);
+        }
+
+        // A replay of our key comes back as 409 with the original resource; any other 409 carries an OperationOutcome.
+        if (response.StatusCode == HttpStatusCode.Conflict
+            && TryParseObject(content) is { } original
+            && StringOf(original["resourceType"]) == resourceType)
+        {
+            return original;
+        }
+
+        throw ErrorFor("POST", resourceType, response, content);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, Uri uri, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson));
+        if (method == HttpMethod.Put || method == HttpMethod.Post)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        var current = await credentials(cancellationToken);
+        SigV4Signer.Sign(request, body, current, options.Region, Service, time.GetUtcNow());
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's own timeout, not the caller giving up.
+            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: timed out.", e);
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new StorageUnavailableException($"HealthLake: the answer broke off ({(int)response.StatusCode}).", e);
+        }
+    }
+
+    private Uri Relative(string path) => new(baseUri, path);
+
+    private static Uri WithQuery(Uri uri, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var query = SigV4Signer.CanonicalQuery(parameters);
+        return query.Length == 0 ? uri : new Uri(uri.GetLeftPart(UriPartial.Path) + "?" + query);
+    }
+
+    /// <summary>The next page, with its query rewritten into canonical form so the signed and the sent query agree.</summary>
+    private Uri? NextLink(JsonObject bundle, string resourceType)
+    {
+        var link = (bundle["link"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(l => StringOf(l["relation"]) == "next");
+        if (StringOf(link?["url"]) is not { } url)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(baseUri, url, out var next)
+            || Uri.Compare(next, baseUri, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw new StorageUnavailableException($"HealthLake search {resourceType}: the next link leaves the data store's origin.");
+        }
+
+        return WithQuery(new Uri(next.GetLeftPart(UriPartial.Path)), SigV4Signer.ParseQuery(next.Query));
+    }
+
+    private static string? VersionOf(HttpResponseMessage response, byte[] content)
+    {
+        if (TryParseObject(content) is { } stored && StringOf(stored["meta"]?["versionId"]) is { } version)
+        {
+            return version;
+        }
+
+        // ETag: W/"3"
+        return response.Headers.ETag?.Tag.Trim('"');
+    }
+
+    private static MedVisionException ErrorFor(string operation, string resourceType, HttpResponseMessage response, byte[] content)
+    {
+        var status = (int)response.StatusCode;
+        var detail = Diagnostics(content);
+        var message = $"HealthLake {operation} {resourceType} failed with {status}" + (detail.Length > 0 ? $": {detail}" : ".");
+        return status switch
+        {
+            400 or 422 => new ValidationException("fhir.invalid_resource", message),
+            404 or 410 => new NotFoundException("fhir.not_found", message),
+            409 or 412 => new ConflictException("fhir.conflict", message),
+            401 or 403 or 408 or 429 or >= 500 => new StorageUnavailableException(message),
+            _ => new ValidationException("fhir.invalid_request", message),
+        };
+    }
+
+    /// <summary>issue[].diagnostics (or details.text) of an OperationOutcome body; empty when the body is not one.</summary>
+    private static string Diagnostics(byte[] content)
+    {
+        if (TryParseObject(content) is not { } outcome || StringOf(outcome["resourceType"]) != "OperationOutcome")
+        {
+            return "";
+        }
+
+        var texts = (outcome["issue"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(issue => StringOf(issue["diagnostics"]) ?? StringOf(issue["details"]?["text"]))
+            .Where(text => !string.IsNullOrWhiteSpace(text));
+        return string.Join("; ", texts);
+    }
+
+    private static JsonObject ParseObject(byte[] content, string operation, string resourceType) =>
+        TryParseObject(content)
+        ?? throw new StorageUnavailableException($"HealthLake {operation} {resourceType}: the answer is not a JSON object.");
+
+    private static JsonObject? TryParseObject(byte[] content)
+    {
+        if (content.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(content) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static (string ResourceType, string Id) AddressOf(JsonObject resource)
+    {
+        var resourceType = StringOf(resource["resourceType"]);
+        var id = StringOf(resource["id"]);
+        if (resourceType is null || !IsValidResourceType(resourceType))
+        {
+            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
+        }
+
+        if (id is null || !IsValidId(id))
+        {
+            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
+        }
+
+        return (resourceType, id);
+    }
+
+    private static void ValidateAddress(string resourceType, string id)
+    {
+        ArgumentNullException.ThrowIfNull(resourceType);
+        ArgumentNullException.ThrowIfNull(id);
+        if (!IsValidResourceType(resourceType) || !IsValidId(id))
+        {
+            throw new ValidationException("fhir.invalid_request", $"'{resourceType}/{id}' is not a valid FHIR resource address.");
+        }
+    }
+
+    private static bool IsValidResourceType(string value) =>
+        value.Length is > 0 and <= MaxIdLength && char.IsAsciiLetterUpper(value[0]) && value.All(char.IsAsciiLetter);
+
+    private static bool IsValidId(string value) =>
+        value.Length is > 0 and <= MaxIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
+
+    private static string? StringOf(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}
