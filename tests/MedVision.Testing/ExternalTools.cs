@@ -44,9 +44,32 @@ public static class ExternalTools
 
     private static readonly Lazy<bool> HasJsonSchema = new(() => File.Exists(Python) && Run(Python, ["-c", "from jsonschema import Draft202012Validator"]).Exit == 0);
 
+    /// <summary>
+    /// A python with botocore (the SigV4 oracle). Debian's python lacks it; the machine's pyenv python (boto3, moto)
+    /// has it, so ask <c>python3</c> on PATH for its real executable. MEDVISION_BOTOCORE_PYTHON overrides.
+    /// </summary>
+    public static string? BotocorePython => BotocorePythonPath.Value;
+
+    private static readonly Lazy<string?> BotocorePythonPath = new(() =>
+    {
+        string[] candidates = [Environment.GetEnvironmentVariable("MEDVISION_BOTOCORE_PYTHON") ?? "", "python3", Python];
+        foreach (var candidate in candidates.Where(c => c.Length > 0 && (c.StartsWith('/') ? File.Exists(c) : OnPath(c))))
+        {
+            var (exit, stdout, _) = Run(candidate, ["-c", "import sys, botocore.auth; print(sys.executable)"]);
+            var executable = System.Text.Encoding.UTF8.GetString(stdout).Trim();
+            if (exit == 0 && File.Exists(executable))
+            {
+                return executable;
+            }
+        }
+
+        return null;
+    });
+
     public static bool Has(string tool) => tool switch
     {
         "pydicom" => HasPydicom.Value,
+        "botocore" => BotocorePython is not null,
         "jsonschema" => HasJsonSchema.Value,
         "convert" or "identify" => OnPath(tool) && IsImageMagick.Value,
         _ when tool.StartsWith('/') => File.Exists(tool),
@@ -123,6 +146,7 @@ public static class ExternalTools
     {
         "pydicom" => "python3-pydicom python3-numpy",
         "jsonschema" => "python3-jsonschema",
+        "botocore" => "python3-botocore",
         "gdcmconv" or "gdcmdump" or "gdcmimg" or "gdcmraw" or "gdcminfo" => "libgdcm-tools",
         "dciodvfy" or "dcdump" or "dcsqueeze" => "dicom3tools",
         "pngcheck" => "pngcheck",

@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedVision.Aws;
+using MedVision.Core;
+using MedVision.Local.Twins;
+using MedVision.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MedVision.Aws.Tests;
+
+/// <summary>One request as the twin saw it, with the oracle's verdict on its signature.</summary>
+public sealed record TwinRequest(string Method, string Target, IReadOnlyDictionary<string, string> Headers, byte[] Body, bool SignatureValid, string Reason)
+{
+    public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var value) ? value : null;
+}
+
+/// <summary>
+/// A loopback stand-in for HealthLake's FHIR REST API on 127.0.0.1 (Kestrel, in-process), storing resources in a
+/// <see cref="SqliteFhirStore"/>. Every request's SigV4 signature is recomputed by botocore (sigv4_verify.py) — an
+/// implementation independent of the adapter's signer — and a bad one is answered 403. POST creates require a UUID
+/// <c>x-amz-fhir-idempotency-key</c> and answer a replayed key with 409 and the original resource, as HealthLake
+/// documents. Search pages by <c>_count</c> (default <see cref="PageSize"/>) with <c>next</c> links whose query is
+/// deliberately not in canonical order or encoding.
+/// </summary>
+public sealed class HealthLakeTwin : IAsyncDisposable
+{
+    public const string DatastoreId = "0123456789abcdef0123456789abcdef";
+    public const string Region = "eu-west-2";
+    public static readonly AwsCredentials Credentials = new("AKIDTWINEXAMPLE", "twin/secret+key", "twin-session-token");
+
+    private readonly WebApplication app;
+    private readonly SqliteFhirStore backend;
+    private readonly TimeProvider clock;
+    private readonly ConcurrentQueue<(int Status, string? Body)> scripted = new();
+    private readonly ConcurrentDictionary<string, (string Type, string Id)> createdByKey = new();
+    private int nextId;
+
+    private HealthLakeTwin(WebApplication app, SqliteFhirStore backend, TimeProvider clock)
+    {
+        this.app = app;
+        this.backend = backend;
+        this.clock = clock;
+    }
+
+    public ConcurrentQueue<TwinRequest> Requests { get; } = new();
+
+    public int PageSize { get; set; } = 100;
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public HealthLakeOptions Options => new(Region, DatastoreId) { Endpoint = Endpoint };
+
+    public static async Task<HealthLakeTwin> StartAsync(string databasePath, TimeProvider clock)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var twin = new HealthLakeTwin(app, new SqliteFhirStore(databasePath, clock), clock);
+        app.Run(twin.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        twin.Endpoint = new Uri($"{address}/datastore/{DatastoreId}/r4/");
+        return twin;
+    }
+
+    /// <summary>The next request is answered with this status and body (after its signature passed).</summary>
+    public void Script(int status, string? body = null) => scripted.Enqueue((status, body));
+
+    public static string Outcome(string code, string diagnostics) => new JsonObject
+    {
+        ["resourceType"] = "OperationOutcome",
+        ["issue"] = new JsonArray(new JsonObject { ["severity"] = "error", ["code"] = code, ["diagnostics"] = diagnostics }),
+    }.ToJsonString();
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        backend.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        var headerPairs = context.Request.Headers.SelectMany(h => h.Value.Select(v => new JsonArray(h.Key, v))).ToArray();
+        var (valid, reason) = await Task.Run(() => Verify(context.Request.Method, $"http://{context.Request.Host}{target}", headerPairs, body));
+        Requests.Enqueue(new TwinRequest(
+            context.Request.Method, target,
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
+            body, valid, reason));
+        if (!valid)
+        {
+            await AnswerAsync(context, 403, Outcome("security", "The request signature we calculated does not match the signature you provided."));
+            return;
+        }
+
+        if (scripted.TryDequeue(out var canned))
+        {
+            await AnswerAsync(context, canned.Status, canned.Body);
+            return;
+        }
+
+        try
+        {
+            await RouteAsync(context, target, body);
+        }
+        catch (ValidationException e)
+        {
+            await AnswerAsync(context, 400, Outcome("invalid", e.Message));
+        }
+    }
+
+    private (bool Valid, string Reason) Verify(string method, string url, JsonArray[] headers, byte[] body)
+    {
+        var python = ExternalTools.BotocorePython ?? throw new InvalidOperationException("No python with botocore for the SigV4 oracle.");
+        var input = new JsonObject
+        {
+            ["method"] = method,
+            ["url"] = url,
+            ["headers"] = new JsonArray(headers.Select(JsonNode? (h) => h).ToArray()),
+            ["body_b64"] = Convert.ToBase64String(body),
+            ["access_key"] = Credentials.AccessKeyId,
+            ["secret_key"] = Credentials.SecretAccessKey,
+            ["session_token"] = Credentials.SessionToken,
+            ["region"] = Region,
+            ["service"] = HealthLakeFhirStore.Service,
+            ["now"] = clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
+        };
+        var script = Path.Combine(AppContext.BaseDirectory, "sigv4_verify.py");
+        var (exit, stdout, stderr) = ExternalTools.Run(python, [script], stdin: Encoding.UTF8.GetBytes(input.ToJsonString()));
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"sigv4_verify.py failed ({exit}): {stderr}");
+        }
+
+        var verdict = JsonNode.Parse(stdout)!;
+        return ((bool)verdict["ok"]!, (string?)verdict["reason"] ?? "");
+    }
+
+    private async Task RouteAsync(HttpContext context, string target, byte[] body)
+    {
+        var prefix = $"/datastore/{DatastoreId}/r4/";
+        var path = target.Split('?', 2)[0];
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            await AnswerAsync(context, 404, Outcome("not-found", "Unknown data store."));
+            return;
+        }
+
+        var segments = path[prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var method = context.Request.Method;
+        switch (segments.Length, method)
+        {
+            case (0, "POST"):
+                await TransactionAsync(context, body);
+                break;
+            case (1, "GET"):
+                await SearchAsync(context, segments[0], target);
+                break;
+            case (1, "POST"):
+                await CreateAsync(context, segments[0], body);
+                break;
+            case (2, "GET"):
+                var found = await backend.ReadAsync(segments[0], segments[1]);
+                if (found is null)
+                {
+                    var gone = (await backend.HistoryAsync(segments[0], segments[1])).Count > 0;
+                    await AnswerAsync(context, gone ? 410 : 404, Outcome(gone ? "deleted" : "not-found", $"{segments[0]}/{segments[1]} is {(gone ? "deleted" : "not known")}."));
+                }
+                else
+                {
+                    await AnswerAsync(context, 200, found.ToJsonString());
+                }
+
+                break;
+            case (2, "PUT"):
+                var resource = Parse(body);
+                if ((string?)resource["resourceType"] != segments[0] || (string?)resource["id"] != segments[1])
+                {
+                    await AnswerAsync(context, 400, Outcome("invalid", "resourceType and id must match the URL."));
+                    break;
+                }
+
+                var existed = await backend.ReadAsync(segments[0], segments[1]) is not null;
+                var version = await backend.UpsertAsync(resource);
+                context.Response.Headers.ETag = $"W/\"{version}\"";
+                await AnswerAsync(context, existed ? 200 : 201, (await backend.ReadAsync(segments[0], segments[1]))!.ToJsonString());
+                break;
+            case (2, "DELETE"):
+                var deleted = await backend.DeleteAsync(segments[0], segments[1]);
+                await AnswerAsync(context, deleted ? 204 : 404, deleted ? null : Outcome("not-found", "Nothing to delete."));
+                break;
+            default:
+                await AnswerAsync(context, 405, Outcome("not-supported", $"{method} is not supported here."));
+                break;
+        }
+    }
+
+    private async Task CreateAsync(HttpContext context, string resourceType, byte[] body)
+    {
+        if (await KeyProblemAsync(context) is { } key)
+        {
+            if (createdByKey.TryGetValue(key, out var original))
+            {
+                await AnswerAsync(context, 409, (await backend.ReadAsync(original.Type, original.Id))!.ToJsonString());
+                return;
+            }
+
+            var resource = Parse(body);
+            resource["id"] = $"hl-{Interlocked.Increment(ref nextId)}";
+            await backend.UpsertAsync(resource);
+            createdByKey[key] = (resourceType, (string)resource["id"]!);
+            await AnswerAsync(context, 201, (await backend.ReadAsync(resourceType, (string)resource["id"]!))!.ToJsonString());
+        }
+    }
+
+    private async Task TransactionAsync(HttpContext context, byte[] body)
+    {
+        if (await KeyProblemAsync(context) is not { } key)
+        {
+            return;
+        }
+
+        if (createdByKey.TryGetValue(key, out _))
+        {
+            await AnswerAsync(context, 409, new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction-response" }.ToJsonString());
+            return;
+        }
+
+        var responses = new JsonArray();
+        foreach (var entry in (Parse(body)["entry"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var version = await backend.UpsertAsync(entry["resource"]!.AsObject());
+            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{version}\"" } });
+        }
+
+        createdByKey[key] = ("Bundle", key);
+        await AnswerAsync(context, 200, new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction-response", ["entry"] = responses }.ToJsonString());
+    }
+
+    /// <summary>The idempotency key when it is a UUID; otherwise answers 400 (HealthLake: "Malformed UUID") and returns null.</summary>
+    private static async Task<string?> KeyProblemAsync(HttpContext context)
+    {
+        var key = context.Request.Headers[HealthLakeFhirStore.IdempotencyKeyHeader].ToString();
+        if (Guid.TryParseExact(key, "D", out _))
+        {
+            return key;
+        }
+
+        await AnswerAsync(context, 400, Outcome("invalid", "x-amz-fhir-idempotency-key must be a UUID."));
+        return null;
+    }
+
+    private async Task SearchAsync(HttpContext context, string resourceType, string target)
+    {
+        var query = target.Contains('?', StringComparison.Ordinal) ? target[(target.IndexOf('?', StringComparison.Ordinal) + 1)..] : "";
+        var pairs = SigV4Signer.ParseQuery(query);
+        var count = pairs.Where(p => p.Key == "_count").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(PageSize);
+        var page = pairs.Where(p => p.Key == "_page").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(0);
+        var filters = pairs.Where(p => p.Key is not ("_count" or "_page")).ToDictionary(p => p.Key, p => p.Value);
+        var matches = await backend.SearchAsync(resourceType, filters);
+        var entries = new JsonArray(matches.Skip(page * count).Take(count)
+            .Select(JsonNode? (r) => new JsonObject { ["resource"] = r, ["search"] = new JsonObject { ["mode"] = "match" } }).ToArray());
+        var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "searchset", ["total"] = matches.Count, ["entry"] = entries };
+        if ((page + 1) * count < matches.Count)
+        {
+            // Not canonical on purpose: _page first, '|' and '/' left raw. The client must re-canonicalize to sign it.
+            var rest = string.Join('&', filters.Select(f => $"{f.Key}={Uri.EscapeDataString(f.Value).Replace("%7C", "|", StringComparison.Ordinal).Replace("%2F", "/", StringComparison.Ordinal)}"));
+            var next = $"{Endpoint}{resourceType}?_page={page + 1}&_count={count}" + (rest.Length > 0 ? "&" + rest : "");
+            bundle["link"] = new JsonArray(new JsonObject { ["relation"] = "next", ["url"] = next });
+        }
+
+        await AnswerAsync(context, 200, bundle.ToJsonString());
+    }
+
+    private static JsonObject Parse(byte[] body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) as JsonObject ?? throw new ValidationException("fhir.invalid_resource", "The body is not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ValidationException("fhir.invalid_resource", "The body is not JSON: " + e.Message);
+        }
+    }
+
+    private static async Task AnswerAsync(HttpContext context, int status, string? body)
+    {
+        context.Response.StatusCode = status;
+        if (body is not null)
+        {
+            context.Response.ContentType = "application/fhir+json";
+            await context.Response.WriteAsync(body);
+        }
+    }
+}
