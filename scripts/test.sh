@@ -10,7 +10,8 @@ say() { printf '==> %s\n' "$*"; }
 # 1. Debian packages: image oracles (pngcheck, ImageMagick, djpeg/cjpeg/jpegtran) and DICOM oracles and
 #    corpus makers (DCMTK, GDCM, dicom3tools, pydicom). DCMTK also provides dicom.dic for the dictionary generator.
 #    python3-jsonschema checks contracts/inference.schema.json (Draft 2020-12) independently of the C# types.
-apt_packages=(pngcheck imagemagick libjpeg-turbo-progs poppler-utils dcmtk libgdcm-tools dicom3tools python3-pydicom python3-numpy python3-gdcm python3-jsonschema)
+#    python3-botocore recomputes SigV4 signatures in the HealthLake twin, independently of the adapter's signer.
+apt_packages=(pngcheck imagemagick libjpeg-turbo-progs poppler-utils dcmtk libgdcm-tools dicom3tools python3-pydicom python3-numpy python3-gdcm python3-jsonschema python3-botocore)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
