@@ -152,6 +152,7 @@ public static class ExternalTools
         "pngcheck" => "pngcheck",
         "convert" or "identify" => "imagemagick",
         "djpeg" or "cjpeg" or "jpegtran" => "libjpeg-turbo-progs",
+        "pdftotext" or "pdftoppm" => "poppler-utils",
         _ => "dcmtk",
     };
 

@@ -166,6 +166,8 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         {
             await Copy(ObjectKeys.ReportJson(reportId), "report.json");
             await Copy(ObjectKeys.FhirBundle(reportId), "fhir-bundle.json");
+            await Copy(ObjectKeys.ReportPdf(reportId), "report.pdf");
+            await Copy(ObjectKeys.ReportSignature(reportId), "report.sig.json");
         }
 
         // The review task token is a capability to resume the run: it stays in the record store.

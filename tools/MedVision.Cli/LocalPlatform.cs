@@ -42,7 +42,8 @@ public sealed class LocalPlatform : IDisposable
         metricsFile = new StreamWriter(Path.Combine(stateDirectory, "metrics.jsonl"), append: true);
         Metrics = new EmfMetricsWriter(metricsFile, time);
 
-        Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options, Metrics);
+        ReportSigner = LocalReportKey.OpenOrCreate(stateDirectory);
+        Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options, Metrics, ReportSigner);
         var taskHandlers = HandlerCatalog.ForStateMachine(Stages);
         Definition = LoadDefinition();
         Workflow = new LocalWorkflow(Definition, new LambdaArnInvoker(taskHandlers), time, Path.Combine(stateDirectory, "workflow.db"), random);
@@ -76,6 +77,9 @@ public sealed class LocalPlatform : IDisposable
     public EmfMetricsWriter Metrics { get; }
 
     public PipelineStages Stages { get; }
+
+    /// <summary>Signs report.pdf + report.json with the P-256 key in the state folder's keys/.</summary>
+    public Core.Reports.EcdsaReportSigner ReportSigner { get; }
 
     public StateMachineDefinition Definition { get; }
 

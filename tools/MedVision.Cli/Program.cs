@@ -17,8 +17,8 @@ namespace MedVision.Cli
                   Run classify → analyze → heatmap → report → finalize on every image through the
                   embedded twins and the real state machine. Writes per image: analysis.json,
                   heatmap.png, heatmap-thumbnail.png, heatmap-preview.jpg, side-by-side.png,
-                  saliency.png (the detector's own map), report.json, fhir-bundle.json and
-                  record.json, plus summary.json.
+                  saliency.png (the detector's own map), report.json, report.pdf, report.sig.json
+                  (signature over both), fhir-bundle.json and record.json, plus summary.json.
                   --out DIR      output folder (default: medvision-out)
                   --parallel N   images processed at once (default: number of cores)
                   --user ID      user id recorded on uploads (default: local-user)
@@ -39,6 +39,12 @@ namespace MedVision.Cli
                   that modality, outputs exported into the image's folder under --out. Use the --out
                   (or --state) analyze used. --reviewer defaults to local-reviewer. Exit 0 completed,
                   1 failed, 2 for an unknown image, an image not waiting for review or a bad modality.
+              medvision verify-report <dir-or-report.sig.json> [--public-key FILE]
+                  Check the detached signature of a report: recompute the SHA-256 of report.pdf and
+                  report.json next to report.sig.json and verify the ECDSA P-256 signature. Without
+                  --public-key the key carried in the file is used (proves the files are unchanged);
+                  with it (PEM, e.g. <state>/keys/report-signing.pub.pem) it also proves the signer.
+                  Exit 0 valid, 1 changed or not signed by the key (names the file), 2 bad input.
               medvision make-samples [DIR]
                   Write the synthetic sample images (default folder: samples).
               medvision image info FILE
@@ -90,6 +96,8 @@ namespace MedVision.Cli
                         return ImageCommand.Run(args[1..], output, error);
                     case "dicom":
                         return DicomCommand.Run(args[1..], output, error);
+                    case "verify-report":
+                        return VerifyReportCommand.Run(args[1..], output, error);
                     case "make-samples":
                         return MakeSamplesCommand.Run(args.Length > 1 ? args[1] : "samples", output);
                     default:

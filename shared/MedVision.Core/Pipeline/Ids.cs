@@ -61,4 +61,9 @@ public static class ObjectKeys
     public static string ReportJson(string reportId) => $"reports/{reportId}/report.json";
 
     public static string FhirBundle(string reportId) => $"reports/{reportId}/fhir-bundle.json";
+
+    public static string ReportPdf(string reportId) => $"reports/{reportId}/report.pdf";
+
+    /// <summary>Detached signature over report.pdf and report.json (see ReportSignatures).</summary>
+    public static string ReportSignature(string reportId) => $"reports/{reportId}/report.sig.json";
 }

@@ -9,7 +9,8 @@ public sealed class PipelineStages
 {
     public PipelineStages(
         IObjectStore objects, IImageArchive archive, IFhirStore fhir, IRecordStore records, IInferenceEndpoint inference,
-        IEventPublisher events, TimeProvider time, IIdGenerator ids, PipelineOptions options, IMetrics? metrics = null)
+        IEventPublisher events, TimeProvider time, IIdGenerator ids, PipelineOptions options, IMetrics? metrics = null,
+        IReportSigner? reportSigner = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var tracker = new StageTracker(records, events, time);
@@ -21,7 +22,7 @@ public sealed class PipelineStages
         Classify = new ClassifyStage(loader, Models, tracker);
         Analyze = new AnalyzeStage(objects, loader, Models, tracker, ids);
         Heatmap = new HeatmapStage(objects, loader, tracker);
-        Report = new ReportStage(objects, fhir, options, tracker, ids);
+        Report = new ReportStage(objects, fhir, options, tracker, ids, reportSigner);
         Finish = new FinishStages(records, events, tracker, ids);
     }
 

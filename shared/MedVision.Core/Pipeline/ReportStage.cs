@@ -11,7 +11,8 @@ namespace MedVision.Core.Pipeline;
 /// Spec component 7: FHIR Patient/ImagingStudy/Observation/DiagnosticReport into the FHIR store, and the
 /// report JSON plus an exportable FHIR Bundle into the object store.
 /// </summary>
-public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineOptions options, StageTracker tracker, IIdGenerator ids)
+public sealed class ReportStage(
+    IObjectStore objects, IFhirStore fhir, PipelineOptions options, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
 {
     public async Task<ReportResult> RunAsync(StageRequest request, CancellationToken ct = default)
     {
@@ -38,6 +39,21 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineO
             record.HeatmapKey is { } hk ? objects.UrlFor(hk) : null,
             objects.UrlFor(reportKey), objects.UrlFor(bundleKey), fhirLinks, now);
 
+        // Item 5: the PDF rendition and report.json side by side, with a detached signature over both when a
+        // signer is configured. Written before the FHIR upserts so presentedForm can carry the PDF.
+        var pdfKey = ObjectKeys.ReportPdf(reportId);
+        report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
+        var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
+        var pdf = ReportPdf.Render(
+            report, await LoadPngAsync(ObjectKeys.Preprocessed(record.ImageId), ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
+        await objects.PutAsync(pdfKey, pdf, "application/pdf", ct);
+        await objects.PutAsync(reportKey, reportJson, "application/json", ct);
+        if (signer is not null)
+        {
+            var signature = await ReportSignatures.SignAsync(signer, reportId, pdf, reportJson, now, ct);
+            await objects.PutAsync(ObjectKeys.ReportSignature(reportId), ReportSignatures.Serialize(signature), "application/json", ct);
+        }
+
         var resources = new List<JsonObject>
         {
             FhirMapper.Patient(record),
@@ -52,7 +68,6 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineO
 
         var bundle = FhirMapper.Bundle(reportId, options.FhirBaseUrl, now, resources);
         await objects.PutAsync(bundleKey, JsonNodes.ToUtf8(bundle), "application/fhir+json", ct);
-        await objects.PutAsync(reportKey, JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
 
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Report,
@@ -66,5 +81,23 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineO
             FhirBundleKey = bundleKey,
             DiagnosticReportId = diagnosticReportId,
         };
+    }
+
+    /// <summary>An image for the PDF; missing or undecodable means the PDF shows a note instead (never fails the report).</summary>
+    private async Task<Imaging.Raster?> LoadPngAsync(string key, CancellationToken ct)
+    {
+        if (await objects.GetAsync(key, ct) is not { } stored)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Imaging.PngDecoder.Decode(stored.Content);
+        }
+        catch (Imaging.ImageDecodeException)
+        {
+            return null;
+        }
     }
 }
