@@ -190,7 +190,25 @@ public static class FhirSearch
 
     private static readonly string[] Prefixes = ["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"];
 
-    private static bool DateMatches(IEnumerable<JsonNode?> values, string parameter, string name)
+    /// <summary>Throws a 400 <see cref="FhirHttpException"/> for a value that cannot be searched with, before any resource is looked at.</summary>
+    public static void CheckValue(string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        foreach (var alternative in value.Split(','))
+        {
+            if (alternative.Length == 0)
+            {
+                throw new FhirHttpException(400, "invalid", $"Search parameter '{name}' has an empty value.");
+            }
+
+            if (TypeOf(name) == "date")
+            {
+                _ = DateParameter(alternative, name);
+            }
+        }
+    }
+
+    private static (string Prefix, (DateTimeOffset Low, DateTimeOffset High) Range) DateParameter(string parameter, string name)
     {
         var prefix = "eq";
         var text = parameter;
@@ -204,7 +222,12 @@ public static class FhirSearch
             }
         }
 
-        var wanted = ParseRange(text) ?? throw new FhirHttpException(400, "invalid", $"'{text}' is not a FHIR date, dateTime or instant ({name}).");
+        return (prefix, ParseRange(text) ?? throw new FhirHttpException(400, "invalid", $"'{text}' is not a FHIR date, dateTime or instant ({name})."));
+    }
+
+    private static bool DateMatches(IEnumerable<JsonNode?> values, string parameter, string name)
+    {
+        var (prefix, wanted) = DateParameter(parameter, name);
         return values.Select(RangeOf).OfType<(DateTimeOffset Low, DateTimeOffset High)>().Any(actual => Compare(prefix, actual, wanted));
     }
 

@@ -253,6 +253,11 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         }
 
         var filters = query.Where(q => !FhirSearch.Control.Contains(q.Key)).SelectMany(q => q.Value.Select(v => (q.Key, Value: v ?? ""))).ToList();
+        foreach (var (name, value) in filters)
+        {
+            FhirSearch.CheckValue(name, value);
+        }
+
         var all = await store.AllAsync(type, context.RequestAborted);
         var matches = all.Where(r => filters.All(f => FhirSearch.Matches(r, type, f.Key, f.Value))).ToList();
         var page = matches.Skip(offset).Take(count).ToList();
