@@ -48,6 +48,11 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         {
             await WriteOutcomeAsync(context, 400, "structure", $"The body is not valid JSON: {ex.Message}");
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Even a bug answers in FHIR; the type name is enough to find it, and carries no resource content.
+            await WriteOutcomeAsync(context, 500, "exception", $"Internal error ({ex.GetType().Name}).");
+        }
     }
 
     private static string BaseUrl(HttpRequest request, string basePath) => $"{request.Scheme}://{request.Host}{request.PathBase}{basePath}";
