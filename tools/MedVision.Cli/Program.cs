@@ -45,6 +45,10 @@ namespace MedVision.Cli
                   --public-key the key carried in the file is used (proves the files are unchanged);
                   with it (PEM, e.g. <state>/keys/report-signing.pub.pem) it also proves the signer.
                   Exit 0 valid, 1 changed or not signed by the key (names the file), 2 bad input.
+              medvision serve [--port N] [--out DIR | --state DIR]
+                  Serve the local FHIR R4 API at http://127.0.0.1:N/fhir (default port 8080; 0 picks a
+                  free one) over the FHIR store analyze writes (<out>/.state/fhir.db): the resources of
+                  every analyzed image. GET /fhir/metadata lists what it supports. Ctrl+C stops it.
               medvision make-samples [DIR]
                   Write the synthetic sample images (default folder: samples).
               medvision image info FILE
@@ -92,6 +96,8 @@ namespace MedVision.Cli
                         return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
                     case "review":
                         return await new ReviewCommand(output, error).RunAsync(ParseReview(args[1..]));
+                    case "serve":
+                        return await new ServeCommand(output, error).RunAsync(ParseServe(args[1..]));
                     case "image":
                         return ImageCommand.Run(args[1..], output, error);
                     case "dicom":
@@ -160,6 +166,39 @@ namespace MedVision.Cli
             return positional.Count == 2
                 ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer, modelEndpoint)
                 : throw new UsageException("review modality needs exactly <image-id> and <xray|mri|ct|ultrasound>");
+        }
+
+        public static ServeOptions ParseServe(string[] args)
+        {
+            ArgumentNullException.ThrowIfNull(args);
+            string outDir = "medvision-out";
+            string? state = null;
+            var port = 8080;
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--out" or "-o":
+                        outDir = Value();
+                        break;
+                    case "--state":
+                        state = Value();
+                        break;
+                    case "--port":
+                        var raw = Value();
+                        if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
+                        {
+                            throw new UsageException($"--port must be a whole number from 0 to 65535, not '{raw}'");
+                        }
+
+                        break;
+                    default:
+                        throw new UsageException($"unknown argument '{args[i]}' for serve");
+                }
+            }
+
+            return new ServeOptions(outDir, state, port);
         }
 
         public static AnalyzeOptions ParseAnalyze(string[] args)

@@ -74,45 +74,198 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
             throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
         }
 
-        // Stamp a copy: the caller's object stays as it was.
-        var stored = resource.DeepClone().AsObject();
-        var meta = stored["meta"] switch
-        {
-            null => new JsonObject(),
-            JsonObject existing => existing,
-            _ => throw new ValidationException("fhir.invalid_resource", $"{resourceType}/{id}: meta must be an object."),
-        };
-        stored["meta"] = meta;
+        var result = await WriteAsync([new FhirWrite(resourceType, id, resource, IfMatch: null)], cancellationToken);
+        return result[0].VersionId.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Applies creates/updates and deletes atomically in one IMMEDIATE SQLite transaction (a FHIR transaction Bundle):
+    /// any failure, including an <see cref="FhirWrite.IfMatch"/> mismatch, rolls back every write.
+    /// </summary>
+    /// <exception cref="PreconditionFailedException">An If-Match version is not the current one (or the resource is absent).</exception>
+    public async Task<IReadOnlyList<FhirWriteResult>> WriteAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var prepared = writes.Select(Prepare).ToList();
         var lastUpdated = FhirInstant(time.GetUtcNow());
+        var results = new List<FhirWriteResult>(prepared.Count);
 
         await using var connection = db.Open();
         // IMMEDIATE takes the write lock up front (waiting via busy_timeout), so reading the version is race free.
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var version = await LatestVersionAsync(connection, transaction, resourceType, id, cancellationToken) + 1;
-        var versionId = version.ToString(CultureInfo.InvariantCulture);
-        meta["versionId"] = versionId;
-        meta["lastUpdated"] = lastUpdated;
-        var body = stored.ToJsonString();
+        foreach (var write in prepared)
+        {
+            results.Add(await WriteOneAsync(connection, transaction, write, lastUpdated, cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return results;
+    }
+
+    private static FhirWrite Prepare(FhirWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (!IsValidResourceType(write.ResourceType))
+        {
+            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
+        }
+
+        if (!IsValidId(write.Id))
+        {
+            throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
+        }
+
+        if (write.Resource is null)
+        {
+            return write;
+        }
+
+        // Stamp a copy: the caller's object stays as it was.
+        var stored = write.Resource.DeepClone().AsObject();
+        stored["meta"] = stored["meta"] switch
+        {
+            null => new JsonObject(),
+            JsonObject existing => existing,
+            _ => throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}/{write.Id}: meta must be an object."),
+        };
+        return write with { Resource = stored };
+    }
+
+    private static async Task<FhirWriteResult> WriteOneAsync(
+        SqliteConnection connection, SqliteTransaction transaction, FhirWrite write, string lastUpdated, CancellationToken cancellationToken)
+    {
+        long? current;
+        await using (var probe = connection.CreateCommand())
+        {
+            probe.Transaction = transaction;
+            probe.CommandText = "SELECT version_id FROM resources WHERE resource_type = $type AND id = $id;";
+            probe.Parameters.AddWithValue("$type", write.ResourceType);
+            probe.Parameters.AddWithValue("$id", write.Id);
+            current = await probe.ExecuteScalarAsync(cancellationToken) is { } v and not DBNull ? Convert.ToInt64(v, CultureInfo.InvariantCulture) : null;
+        }
+
+        if (write.IfMatch is { } expected && current != expected)
+        {
+            throw new PreconditionFailedException(
+                "fhir.version_conflict",
+                current is null
+                    ? $"{write.ResourceType}/{write.Id} does not exist, so it cannot be at version {expected}."
+                    : $"{write.ResourceType}/{write.Id} is at version {current}, not {expected}.");
+        }
+
+        if (write.Resource is null && current is null)
+        {
+            // Deleting what is not there changes nothing (FHIR allows 204 for it); no tombstone.
+            return new FhirWriteResult(write.ResourceType, write.Id, 0, lastUpdated, Created: false, Existed: false, Resource: null);
+        }
+
+        var version = await LatestVersionAsync(connection, transaction, write.ResourceType, write.Id, cancellationToken) + 1;
+        string? body = null;
+        if (write.Resource is { } resource)
+        {
+            var meta = resource["meta"]!.AsObject();
+            meta["versionId"] = version.ToString(CultureInfo.InvariantCulture);
+            meta["lastUpdated"] = lastUpdated;
+            body = resource.ToJsonString();
+        }
 
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO resources (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, $body)
-                ON CONFLICT (resource_type, id) DO UPDATE
-                SET version_id = excluded.version_id, last_updated = excluded.last_updated, body = excluded.body;
-                INSERT INTO history (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, $body);
-                """;
-            command.Parameters.AddWithValue("$type", resourceType);
-            command.Parameters.AddWithValue("$id", id);
+            command.CommandText = body is null
+                ? """
+                  DELETE FROM resources WHERE resource_type = $type AND id = $id;
+                  INSERT INTO history (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, NULL);
+                  """
+                : """
+                  INSERT INTO resources (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, $body)
+                  ON CONFLICT (resource_type, id) DO UPDATE
+                  SET version_id = excluded.version_id, last_updated = excluded.last_updated, body = excluded.body;
+                  INSERT INTO history (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, $body);
+                  """;
+            command.Parameters.AddWithValue("$type", write.ResourceType);
+            command.Parameters.AddWithValue("$id", write.Id);
             command.Parameters.AddWithValue("$version", version);
             command.Parameters.AddWithValue("$updated", lastUpdated);
-            command.Parameters.AddWithValue("$body", body);
+            command.Parameters.AddWithValue("$body", (object?)body ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return versionId;
+        return new FhirWriteResult(write.ResourceType, write.Id, version, lastUpdated, Created: current is null && body is not null, Existed: current is not null, write.Resource);
+    }
+
+    /// <summary>The current version, or whether the resource was deleted (FHIR 410) or never existed (404).</summary>
+    public async Task<(FhirReadState State, JsonObject? Resource)> ReadStateAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        if (await ReadAsync(resourceType, id, cancellationToken) is { } resource)
+        {
+            return (FhirReadState.Found, resource);
+        }
+
+        await using var connection = db.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM history WHERE resource_type = $type AND id = $id;";
+        command.Parameters.AddWithValue("$type", resourceType);
+        command.Parameters.AddWithValue("$id", id);
+        var versions = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        return (versions > 0 ? FhirReadState.Deleted : FhirReadState.Missing, null);
+    }
+
+    /// <summary>One version (vread): found, a delete tombstone, or missing.</summary>
+    public async Task<(FhirReadState State, JsonObject? Resource)> ReadVersionAsync(
+        string resourceType, string id, long versionId, CancellationToken cancellationToken = default)
+    {
+        ValidateAddress(resourceType, id);
+        await using var connection = db.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM history WHERE resource_type = $type AND id = $id AND version_id = $version;";
+        command.Parameters.AddWithValue("$type", resourceType);
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$version", versionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return (FhirReadState.Missing, null);
+        }
+
+        return reader.IsDBNull(0) ? (FhirReadState.Deleted, null) : (FhirReadState.Found, Parse(reader.GetString(0)));
+    }
+
+    /// <summary>Every version of one resource (or of every resource of the type when <paramref name="id"/> is null), deletes included, newest first.</summary>
+    public async Task<IReadOnlyList<FhirVersion>> VersionsAsync(string resourceType, string? id, CancellationToken cancellationToken = default)
+    {
+        ValidateAddress(resourceType, id ?? "x");
+        await using var connection = db.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = id is null
+            ? "SELECT id, version_id, last_updated, body FROM history WHERE resource_type = $type ORDER BY last_updated DESC, id, version_id DESC;"
+            : "SELECT id, version_id, last_updated, body FROM history WHERE resource_type = $type AND id = $id ORDER BY version_id DESC;";
+        command.Parameters.AddWithValue("$type", resourceType);
+        if (id is not null)
+        {
+            command.Parameters.AddWithValue("$id", id);
+        }
+
+        var versions = new List<FhirVersion>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(new FhirVersion(
+                resourceType, reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : Parse(reader.GetString(3))));
+        }
+
+        return versions;
+    }
+
+    /// <summary>Every current resource of a type, ordered by id (the REST layer's search filters these).</summary>
+    public async Task<IReadOnlyList<JsonObject>> AllAsync(string resourceType, CancellationToken cancellationToken = default)
+    {
+        ValidateAddress(resourceType, "x");
+        await using var connection = db.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM resources WHERE resource_type = $type ORDER BY id;";
+        command.Parameters.AddWithValue("$type", resourceType);
+        return await ReadBodiesAsync(command, cancellationToken);
     }
 
     public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
@@ -172,37 +325,8 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         ValidateAddress(resourceType, id);
-        await using var connection = db.Open();
-        // IMMEDIATE takes the write lock up front (waiting via busy_timeout), so reading the version is race free.
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        await using (var delete = connection.CreateCommand())
-        {
-            delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM resources WHERE resource_type = $type AND id = $id;";
-            delete.Parameters.AddWithValue("$type", resourceType);
-            delete.Parameters.AddWithValue("$id", id);
-            if (await delete.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return false;
-            }
-        }
-
-        var version = await LatestVersionAsync(connection, transaction, resourceType, id, cancellationToken) + 1;
-        await using (var tombstone = connection.CreateCommand())
-        {
-            tombstone.Transaction = transaction;
-            tombstone.CommandText = """
-                INSERT INTO history (resource_type, id, version_id, last_updated, body) VALUES ($type, $id, $version, $updated, NULL);
-                """;
-            tombstone.Parameters.AddWithValue("$type", resourceType);
-            tombstone.Parameters.AddWithValue("$id", id);
-            tombstone.Parameters.AddWithValue("$version", version);
-            tombstone.Parameters.AddWithValue("$updated", FhirInstant(time.GetUtcNow()));
-            await tombstone.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+        var result = await WriteAsync([new FhirWrite(resourceType, id, Resource: null, IfMatch: null)], cancellationToken);
+        return result[0].Existed;
     }
 
     public void Dispose() => db.Dispose();
@@ -297,4 +421,27 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     private static string? StringOf(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static string PrimitiveText(JsonValue value) => StringOf(value) ?? value.ToJsonString();
+}
+
+/// <summary>One write of <see cref="SqliteFhirStore.WriteAsync"/>: create/update when <paramref name="Resource"/> is set, else delete.</summary>
+/// <param name="IfMatch">When set, the write happens only if the current version is this one (FHIR If-Match).</param>
+public sealed record FhirWrite(string ResourceType, string Id, JsonObject? Resource, long? IfMatch);
+
+/// <summary>What a write did: the new version (0 for a delete of nothing), whether it created the resource or replaced/deleted one.</summary>
+public sealed record FhirWriteResult(string ResourceType, string Id, long VersionId, string LastUpdated, bool Created, bool Existed, JsonObject? Resource);
+
+/// <summary>One history row; <see cref="Resource"/> is null for a delete.</summary>
+public sealed record FhirVersion(string ResourceType, string Id, long VersionId, string LastUpdated, JsonObject? Resource);
+
+public enum FhirReadState
+{
+    Found,
+    Deleted,
+    Missing,
+}
+
+/// <summary>An If-Match precondition that does not hold (HTTP 412).</summary>
+public sealed class PreconditionFailedException(string code, string message) : MedVisionException(code, message)
+{
+    public override int HttpStatus => 412;
 }
