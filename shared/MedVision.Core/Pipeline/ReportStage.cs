@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MedVision.Core.Images;
 using MedVision.Core.Json;
+using Fhir = MedVision.Fhir;
 using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 
@@ -11,7 +11,7 @@ namespace MedVision.Core.Pipeline;
 /// Spec component 7: FHIR Patient/ImagingStudy/Observation/DiagnosticReport into the FHIR store, and the
 /// report JSON plus an exportable FHIR Bundle into the object store.
 /// </summary>
-public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineOptions options, StageTracker tracker, IIdGenerator ids)
+public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, StageTracker tracker, IIdGenerator ids)
 {
     public async Task<ReportResult> RunAsync(StageRequest request, CancellationToken ct = default)
     {
@@ -38,20 +38,28 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, PipelineO
             record.HeatmapKey is { } hk ? objects.UrlFor(hk) : null,
             objects.UrlFor(reportKey), objects.UrlFor(bundleKey), fhirLinks, now);
 
-        var resources = new List<JsonObject>
+        var deviceId = FhirMapper.DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
+        var observations = analysis.Abnormalities
+            .Select(a => FhirMapper.Observation(a, a.AbnormalityId, patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+            .ToList();
+        var diagnosticReport = FhirMapper.DiagnosticReportResource(
+            report, diagnosticReportId, patientId, studyId, observationIds, analysis.Abnormalities, objects.UrlFor(FhirMapper.PdfKey(reportId)));
+        var resources = new List<Fhir.Resource>
         {
             FhirMapper.Patient(record),
+            FhirMapper.AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
             FhirMapper.ImagingStudy(record, studyId, classification.Modality),
         };
-        resources.AddRange(analysis.Abnormalities.Select(a => FhirMapper.Observation(a, a.AbnormalityId, patientId, studyId, now)));
-        resources.Add(FhirMapper.DiagnosticReportResource(report, diagnosticReportId, patientId, studyId, observationIds, analysis.Abnormalities, null));
+        resources.AddRange(observations);
+        resources.Add(diagnosticReport);
+        resources.Add(FhirMapper.Provenance("prov-" + diagnosticReportId, [diagnosticReport, .. observations], deviceId, studyId, now));
         foreach (var resource in resources)
         {
-            await fhir.UpsertAsync(resource, ct);
+            await fhir.UpsertAsync(Fhir.FhirJson.ToJsonObject(resource), ct);
         }
 
-        var bundle = FhirMapper.Bundle(reportId, options.FhirBaseUrl, now, resources);
-        await objects.PutAsync(bundleKey, JsonNodes.ToUtf8(bundle), "application/fhir+json", ct);
+        var bundle = FhirMapper.TransactionBundle(reportId, now, resources);
+        await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
         await objects.PutAsync(reportKey, JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
 
         await tracker.CompleteAsync(
