@@ -26,8 +26,7 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, StageTrac
         var reportId = record.ReportId ?? ids.NewId();
         var studyId = record.ImagingStudyId ?? ids.NewId();
         var diagnosticReportId = record.DiagnosticReportId ?? reportId;
-        var patientId = FhirMapper.PatientIdFor(record);
-        var observationIds = analysis.Abnormalities.Select(a => a.AbnormalityId).ToList();
+        var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
 
         var fhirLinks = new ReportFhirLinks { DiagnosticReportId = diagnosticReportId, ImagingStudyId = studyId, ObservationIds = observationIds };
         var reportKey = ObjectKeys.ReportJson(reportId);
@@ -38,27 +37,13 @@ public sealed class ReportStage(IObjectStore objects, IFhirStore fhir, StageTrac
             record.HeatmapKey is { } hk ? objects.UrlFor(hk) : null,
             objects.UrlFor(reportKey), objects.UrlFor(bundleKey), fhirLinks, now);
 
-        var deviceId = FhirMapper.DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
-        var observations = analysis.Abnormalities
-            .Select(a => FhirMapper.Observation(a, a.AbnormalityId, patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
-            .ToList();
-        var diagnosticReport = FhirMapper.DiagnosticReportResource(
-            report, diagnosticReportId, patientId, studyId, observationIds, analysis.Abnormalities, objects.UrlFor(FhirMapper.PdfKey(reportId)));
-        var resources = new List<Fhir.Resource>
-        {
-            FhirMapper.Patient(record),
-            FhirMapper.AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
-            FhirMapper.ImagingStudy(record, studyId, classification.Modality),
-        };
-        resources.AddRange(observations);
-        resources.Add(diagnosticReport);
-        resources.Add(FhirMapper.Provenance("prov-" + diagnosticReportId, [diagnosticReport, .. observations], deviceId, studyId, now));
+        var (resources, bundle) = FhirMapper.Compose(
+            record, classification, analysis, report, studyId, diagnosticReportId, objects.UrlFor(FhirMapper.PdfKey(reportId)), now);
         foreach (var resource in resources)
         {
             await fhir.UpsertAsync(Fhir.FhirJson.ToJsonObject(resource), ct);
         }
 
-        var bundle = FhirMapper.TransactionBundle(reportId, now, resources);
         await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
         await objects.PutAsync(reportKey, JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
 

@@ -401,6 +401,37 @@ public static class FhirMapper
         Entity = [new ProvenanceEntity { Role = "source", What = Reference.To("ImagingStudy", studyId) }],
     };
 
+    /// <summary>
+    /// Everything the report stage writes to FHIR for one analysed image: Patient, Device, ImagingStudy, one
+    /// Observation per finding, the DiagnosticReport, a Provenance; and the transaction Bundle (id = report id).
+    /// </summary>
+    public static (IReadOnlyList<Resource> Resources, Bundle Bundle) Compose(
+        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, DiagnosticReport report,
+        string studyId, string diagnosticReportId, string? pdfUrl, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(classification);
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(report);
+        var patientId = PatientIdFor(record);
+        var deviceId = DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
+        var observations = analysis.Abnormalities
+            .Select(a => Observation(a, SafeId(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+            .ToList();
+        var diagnosticReport = DiagnosticReportResource(
+            report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
+        var resources = new List<Resource>
+        {
+            Patient(record),
+            AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
+            ImagingStudy(record, studyId, classification.Modality),
+        };
+        resources.AddRange(observations);
+        resources.Add(diagnosticReport);
+        resources.Add(Provenance(SafeId("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
+        return (resources, TransactionBundle(report.ReportId, now, resources));
+    }
+
     /// <summary>A stable urn:uuid for a resource (name-based, SHA-256), so the same resources give the same Bundle.</summary>
     public static string UrnUuidFor(string relativeReference)
     {
