@@ -84,9 +84,11 @@ public sealed class AnalyzeCommandTests : IDisposable
             var bundle = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "fhir-bundle.json")))!;
             Assert.Equal("Bundle", (string)bundle["resourceType"]!);
             var entries = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
-            var byRef = entries.ToDictionary(r => $"{r["resourceType"]}/{r["id"]}");
+            // A transaction: entries link by their urn:uuid fullUrls.
+            var byRef = bundle["entry"]!.AsArray().ToDictionary(e => (string)e!["fullUrl"]!, e => e!["resource"]!);
             var diagnostic = entries.Single(r => (string)r["resourceType"]! == "DiagnosticReport");
-            var results = diagnostic["result"]!.AsArray().Select(r => (string)r!["reference"]!).ToList();
+            // R4 has no empty arrays: a report without findings has no result element.
+            var results = (diagnostic["result"]?.AsArray() ?? []).Select(r => (string)r!["reference"]!).ToList();
             Assert.Equal(analysis["abnormalities"]!.AsArray().Count, results.Count);
             Assert.All(results, r => Assert.Equal("Observation", (string)byRef[r]["resourceType"]!));
             Assert.True(byRef.ContainsKey((string)diagnostic["imagingStudy"]![0]!["reference"]!));

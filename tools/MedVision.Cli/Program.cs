@@ -1,4 +1,5 @@
 using System.Globalization;
+using MedVision.Core.Reports;
 using MedVision.Cli;
 
 return await CliApp.RunAsync(args, Console.Out, Console.Error);
@@ -39,6 +40,13 @@ namespace MedVision.Cli
                   that modality, outputs exported into the image's folder under --out. Use the --out
                   (or --state) analyze used. --reviewer defaults to local-reviewer. Exit 0 completed,
                   1 failed, 2 for an unknown image, an image not waiting for review or a bad modality.
+              medvision review report <report-id|image-id> --status final|amended [--reviewer ID]
+                  [--conclusion TEXT] [--out DIR] [--state DIR]
+                  A clinician's review of an AI report: the FHIR DiagnosticReport and its Observations
+                  become final (first review) or amended (a later change), the reviewer is recorded as
+                  resultsInterpreter, report.json gets a review section, and an audit entry is written.
+                  Exit 0 reviewed, 2 for an unknown id, a report without a review path (final twice,
+                  amending a preliminary report) or bad arguments.
               medvision verify-report <dir-or-report.sig.json> [--public-key FILE]
                   Check the detached signature of a report: recompute the SHA-256 of report.pdf and
                   report.json next to report.sig.json and verify the ECDSA P-256 signature. Without
@@ -95,7 +103,9 @@ namespace MedVision.Cli
                     case "analyze":
                         return await new AnalyzeCommand(output, error).RunAsync(ParseAnalyze(args[1..]));
                     case "review":
-                        return await new ReviewCommand(output, error).RunAsync(ParseReview(args[1..]));
+                        return args.Length > 1 && args[1] == "report"
+                            ? await new ReviewCommand(output, error).RunReportAsync(ParseReportReview(args[1..]))
+                            : await new ReviewCommand(output, error).RunAsync(ParseReview(args[1..]));
                     case "serve":
                         return await new ServeCommand(output, error).RunAsync(ParseServe(args[1..]));
                     case "image":
@@ -128,7 +138,8 @@ namespace MedVision.Cli
             ArgumentNullException.ThrowIfNull(args);
             if (args.Length == 0 || args[0] != "modality")
             {
-                throw new UsageException("review needs a subcommand: review modality <image-id> <xray|mri|ct|ultrasound>");
+                throw new UsageException(
+                    "review needs a subcommand: review modality <image-id> <xray|mri|ct|ultrasound>, or review report <report-id|image-id> --status final|amended");
             }
 
             var positional = new List<string>();
@@ -166,6 +177,58 @@ namespace MedVision.Cli
             return positional.Count == 2
                 ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer, modelEndpoint)
                 : throw new UsageException("review modality needs exactly <image-id> and <xray|mri|ct|ultrasound>");
+        }
+
+        public static ReportReviewOptions ParseReportReview(string[] args)
+        {
+            ArgumentNullException.ThrowIfNull(args);
+            var positional = new List<string>();
+            string outDir = "medvision-out", reviewer = "local-reviewer";
+            string? state = null, conclusion = null;
+            ReportReviewStatus? status = null;
+            for (var i = 1; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--out" or "-o":
+                        outDir = Value();
+                        break;
+                    case "--state":
+                        state = Value();
+                        break;
+                    case "--reviewer":
+                        reviewer = Value();
+                        break;
+                    case "--conclusion":
+                        conclusion = Value();
+                        break;
+                    case "--status":
+                        status = Value() switch
+                        {
+                            "final" => ReportReviewStatus.Final,
+                            "amended" => ReportReviewStatus.Amended,
+                            var other => throw new UsageException($"--status must be final or amended, not '{other}'"),
+                        };
+                        break;
+                    default:
+                        if (args[i].StartsWith('-') && args[i].Length > 1)
+                        {
+                            throw new UsageException($"unknown option '{args[i]}'");
+                        }
+
+                        positional.Add(args[i]);
+                        break;
+                }
+            }
+
+            if (positional.Count != 1)
+            {
+                throw new UsageException("review report needs exactly one <report-id|image-id>");
+            }
+
+            return new ReportReviewOptions(
+                positional[0], status ?? throw new UsageException("review report needs --status final|amended"), outDir, state, reviewer, conclusion);
         }
 
         public static ServeOptions ParseServe(string[] args)

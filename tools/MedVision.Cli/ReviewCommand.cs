@@ -3,8 +3,13 @@ using MedVision.Asl;
 using MedVision.Core;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
+using MedVision.Core.Pipeline;
+using MedVision.Core.Reports;
 
 namespace MedVision.Cli;
+
+public sealed record ReportReviewOptions(
+    string Id, ReportReviewStatus Status, string OutputDirectory, string? StateDirectory, string ReviewerId, string? Conclusion);
 
 public sealed record ReviewOptions(
     string ImageId, string Modality, string OutputDirectory, string? StateDirectory, string ReviewerId, Uri? ModelEndpoint = null);
@@ -67,6 +72,39 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 1;
         }
 
+        return 0;
+    }
+
+    /// <summary>`medvision review report`: final/amended sign-off of a report in the local state, then re-export.</summary>
+    public async Task<int> RunReportAsync(ReportReviewOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
+        if (!File.Exists(Path.Combine(stateDir, "records.db")))
+        {
+            error.WriteLine($"error: no local state in {stateDir}: pass the --out (or --state) that analyze used");
+            return 2;
+        }
+
+        using var platform = LocalPlatform.Create(stateDir);
+        var service = new ReportReviewService(platform.Fhir, platform.Records, platform.Objects, platform.Time, new UuidV7IdGenerator(platform.Time));
+        ReportReviewResult result;
+        try
+        {
+            result = await service.ReviewAsync(options.Id, options.Status, options.ReviewerId, options.Conclusion, ct);
+        }
+        catch (MedVisionException ex)
+        {
+            error.WriteLine($"error: {ex.Message} [{ex.Code}]");
+            return 2;
+        }
+
+        var record = await platform.Records.GetAsync(result.ImageId, ct)
+            ?? throw new InvalidOperationException($"The record of image {result.ImageId} vanished.");
+        var outDir = Path.Combine(options.OutputDirectory, LabelFor(options.OutputDirectory, record));
+        await AnalyzeCommand.ExportAsync(platform, record, outDir, ct);
+        output.WriteLine(
+            $"review: report {result.ReportId} (image {result.ImageId}) {result.PreviousStatus} -> {result.Status} by {result.ReviewerId}; DiagnosticReport/{result.DiagnosticReportId}; outputs in {outDir}");
         return 0;
     }
 

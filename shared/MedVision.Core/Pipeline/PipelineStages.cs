@@ -22,7 +22,7 @@ public sealed class PipelineStages
         Classify = new ClassifyStage(loader, Models, tracker);
         Analyze = new AnalyzeStage(objects, loader, Models, tracker, ids);
         Heatmap = new HeatmapStage(objects, loader, tracker);
-        Report = new ReportStage(objects, fhir, options, tracker, ids, reportSigner);
+        Report = new ReportStage(objects, fhir, tracker, ids, reportSigner);
         Finish = new FinishStages(records, events, tracker, ids);
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MedVision.Core.Images;
 using MedVision.Core.Json;
+using Fhir = MedVision.Fhir;
 using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 
@@ -12,7 +12,7 @@ namespace MedVision.Core.Pipeline;
 /// report JSON plus an exportable FHIR Bundle into the object store.
 /// </summary>
 public sealed class ReportStage(
-    IObjectStore objects, IFhirStore fhir, PipelineOptions options, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
+    IObjectStore objects, IFhirStore fhir, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
 {
     public async Task<ReportResult> RunAsync(StageRequest request, CancellationToken ct = default)
     {
@@ -27,8 +27,7 @@ public sealed class ReportStage(
         var reportId = record.ReportId ?? ids.NewId();
         var studyId = record.ImagingStudyId ?? ids.NewId();
         var diagnosticReportId = record.DiagnosticReportId ?? reportId;
-        var patientId = FhirMapper.PatientIdFor(record);
-        var observationIds = analysis.Abnormalities.Select(a => a.AbnormalityId).ToList();
+        var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
 
         var fhirLinks = new ReportFhirLinks { DiagnosticReportId = diagnosticReportId, ImagingStudyId = studyId, ObservationIds = observationIds };
         var reportKey = ObjectKeys.ReportJson(reportId);
@@ -39,8 +38,8 @@ public sealed class ReportStage(
             record.HeatmapKey is { } hk ? objects.UrlFor(hk) : null,
             objects.UrlFor(reportKey), objects.UrlFor(bundleKey), fhirLinks, now);
 
-        // Item 5: the PDF rendition and report.json side by side, with a detached signature over both when a
-        // signer is configured. Written before the FHIR upserts so presentedForm can carry the PDF.
+        // The PDF rendition and report.json side by side, with a detached signature over both when a signer is
+        // configured. Written before the FHIR resources so presentedForm points at a PDF that exists.
         var pdfKey = ObjectKeys.ReportPdf(reportId);
         report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
         var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
@@ -54,20 +53,14 @@ public sealed class ReportStage(
             await objects.PutAsync(ObjectKeys.ReportSignature(reportId), ReportSignatures.Serialize(signature), "application/json", ct);
         }
 
-        var resources = new List<JsonObject>
-        {
-            FhirMapper.Patient(record),
-            FhirMapper.ImagingStudy(record, studyId, classification.Modality),
-        };
-        resources.AddRange(analysis.Abnormalities.Select(a => FhirMapper.Observation(a, a.AbnormalityId, patientId, studyId, now)));
-        resources.Add(FhirMapper.DiagnosticReportResource(report, diagnosticReportId, patientId, studyId, observationIds, analysis.Abnormalities, null));
+        var (resources, bundle) = FhirMapper.Compose(
+            record, classification, analysis, report, studyId, diagnosticReportId, objects.UrlFor(pdfKey), now);
         foreach (var resource in resources)
         {
-            await fhir.UpsertAsync(resource, ct);
+            await fhir.UpsertAsync(Fhir.FhirJson.ToJsonObject(resource), ct);
         }
 
-        var bundle = FhirMapper.Bundle(reportId, options.FhirBaseUrl, now, resources);
-        await objects.PutAsync(bundleKey, JsonNodes.ToUtf8(bundle), "application/fhir+json", ct);
+        await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
 
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Report,

@@ -28,6 +28,18 @@ public sealed record DiagnosticReport
     [JsonPropertyName("disclaimer")] public required string DisclaimerText { get; init; }
     [JsonPropertyName("report_urls")] public required ReportUrls ReportUrls { get; init; }
     [JsonPropertyName("fhir")] public required ReportFhirLinks Fhir { get; init; }
+
+    /// <summary>The clinician's review; absent while the report is the AI's preliminary one.</summary>
+    [JsonPropertyName("review")] public ReportReview? Review { get; init; }
+}
+
+/// <summary>Who reviewed the report, when, and the FHIR status it now has (final, then amended on later changes).</summary>
+public sealed record ReportReview
+{
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("reviewer_id")] public required string ReviewerId { get; init; }
+    [JsonPropertyName("reviewed_at")] public required DateTimeOffset ReviewedAt { get; init; }
+    [JsonPropertyName("conclusion")] public string? Conclusion { get; init; }
 }
 
 public sealed record ReportSummary

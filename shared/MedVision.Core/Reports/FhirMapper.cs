@@ -1,24 +1,52 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
+using MedVision.Fhir;
+using R4 = MedVision.Fhir;
 
 namespace MedVision.Core.Reports;
 
 /// <summary>
-/// Maps an analysed image to FHIR R4 resources: Patient, ImagingStudy, one Observation per finding and
-/// the DiagnosticReport that links them (spec component 7). Built as JSON nodes to stay trimming-safe.
+/// Maps an analysed image to typed FHIR R4 resources (spec component 7): Patient, the AI algorithm as a Device,
+/// ImagingStudy, one Observation per finding, the DiagnosticReport that links them, and a Provenance; and the one
+/// transaction Bundle that carries them all.
 /// </summary>
+/// <remarks>
+/// R4 DiagnosticReport.performer allows only Practitioner, PractitionerRole, Organization or CareTeam (FHIR.js rejects
+/// a Device there), so the report names no performer; the algorithm is linked through Observation.device and through
+/// Provenance.agent.who (target: the report and its observations). A reviewing clinician goes into resultsInterpreter.
+/// </remarks>
 public static class FhirMapper
 {
     public const string DicomModalitySystem = "http://dicom.nema.org/resources/ontology/DCM";
     public const string SnomedSystem = "http://snomed.info/sct";
     public const string LoincSystem = "http://loinc.org";
+    public const string UcumSystem = "http://unitsofmeasure.org";
+    public const string DicomUidSystem = "urn:dicom:uid";
     public const string IdentifierSystem = "urn:medvision:image-id";
+    public const string ReportIdSystem = "urn:medvision:report-id";
+    public const string AbnormalityIdSystem = "urn:medvision:abnormality-id";
     public const string AnonymousPatientSystem = "urn:medvision:anonymized-patient";
     public const string DicomPatientIdSystem = "urn:medvision:dicom-patient-id";
+    public const string DeviceIdSystem = "urn:medvision:ai-device";
 
+    /// <summary>MedVision's own codes for the per-finding measurements that have no standard code.</summary>
+    public const string ComponentSystem = "urn:medvision:observation-component";
+    public const string ObservationCategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
+    public const string DiagnosticServiceSectionSystem = "http://terminology.hl7.org/CodeSystem/v2-0074";
+    public const string InterpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+
+    /// <summary>Where the human-readable PDF lives in the object store (written by the report stage's PDF step).</summary>
+    public static string PdfKey(string reportId) => Pipeline.ObjectKeys.ReportPdf(reportId);
+
+    /// <summary>
+    /// DICOM CID 29 code for the pipeline modality, used when no DICOM header says otherwise. A PNG/JPEG X-ray is a
+    /// digital file, so DX (not CR, which names cassette-based computed radiography).
+    /// </summary>
     public static (string Code, string Display) DicomModality(Modality modality) => modality switch
     {
         Modality.XRay => ("DX", "Digital Radiography"),
@@ -46,26 +74,80 @@ public static class FhirMapper
         _ => throw new ArgumentOutOfRangeException(nameof(severity)),
     };
 
+    /// <summary>DICOM Body Part Examined (CID 4031 subset) to SNOMED CT; unknown values keep their text only.</summary>
+    public static Coding BodySite(string bodyPart)
+    {
+        ArgumentNullException.ThrowIfNull(bodyPart);
+        (string Code, string Display)? snomed = bodyPart.Trim().ToUpperInvariant() switch
+        {
+            "CHEST" => ("51185008", "Thoracic structure"),
+            "HEAD" => ("69536005", "Head structure"),
+            "BRAIN" => ("12738006", "Brain structure"),
+            "ABDOMEN" => ("113345001", "Abdominal structure"),
+            "PELVIS" => ("12921003", "Pelvic structure"),
+            "KNEE" => ("72696002", "Knee region structure"),
+            "HAND" => ("85562004", "Hand structure"),
+            "SPINE" => ("421060004", "Structure of vertebral column"),
+            "BREAST" => ("76752008", "Breast structure"),
+            _ => null,
+        };
+        return snomed is { } s ? new Coding(SnomedSystem, s.Code, s.Display) : new Coding { Display = bodyPart };
+    }
+
+    /// <summary>R4 ids are [A-Za-z0-9\-\.]{1,64}: anything else becomes '-'.</summary>
+    public static string SafeId(string raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var chars = raw.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-').ToArray();
+        var id = new string(chars);
+        return id.Length == 0 ? "x" : id.Length <= 64 ? id : id[..64];
+    }
+
     public static string PatientIdFor(ImageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}";
+        return SafeId(record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}");
     }
 
-    public static JsonObject Patient(ImageRecord record)
+    /// <summary>One Device per pair of model versions, so every report names exactly the models that made it.</summary>
+    public static string DeviceIdFor(string classifierVersion, string detectorVersion)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{classifierVersion}\n{detectorVersion}"));
+        return "medvision-ai-" + Convert.ToHexStringLower(hash)[..16];
+    }
+
+    /// <summary>
+    /// A FHIR date or dateTime from the record's acquisition date. DICOM times carry no offset and R4 requires one
+    /// whenever a time is given, so an offset-less time keeps only its date.
+    /// </summary>
+    public static string? FhirDateTime(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var t = value.IndexOf('T', StringComparison.Ordinal);
+        if (t < 0)
+        {
+            return value;
+        }
+
+        var time = value[(t + 1)..];
+        return time.EndsWith('Z') || time.Contains('+', StringComparison.Ordinal) || time.Contains('-', StringComparison.Ordinal) ? value : value[..t];
+    }
+
+    public static string Instant(DateTimeOffset value) =>
+        value.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    public static Patient Patient(ImageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var identifiers = new JsonArray(new JsonObject
+        var patient = new Patient
         {
-            ["system"] = AnonymousPatientSystem,
-            ["value"] = record.PatientId ?? $"anonymous-{record.ImageId}",
-        });
-        var patient = new JsonObject
-        {
-            ["resourceType"] = "Patient",
-            ["id"] = PatientIdFor(record),
-            ["identifier"] = identifiers,
-            ["active"] = true,
+            Id = PatientIdFor(record),
+            Identifier = [new Identifier(AnonymousPatientSystem, record.PatientId ?? $"anonymous-{record.ImageId}")],
+            Active = true,
         };
         if (record.Dicom is not { } dicom)
         {
@@ -75,29 +157,25 @@ public static class FhirMapper
         // The DICOM header's patient module: identity the EMR can match on (HealthLake is the PHI store).
         if (dicom.PatientId is { } dicomPatientId)
         {
-            identifiers.Add((JsonNode)new JsonObject { ["system"] = DicomPatientIdSystem, ["value"] = dicomPatientId });
+            patient.Identifier.Add(new Identifier(DicomPatientIdSystem, dicomPatientId));
         }
 
         if (HumanName(dicom.PatientName) is { } name)
         {
-            patient["name"] = new JsonArray(name);
+            patient.Name = [name];
         }
 
         if (dicom.PatientSex is { } sex)
         {
-            patient["gender"] = sex switch { "M" => "male", "F" => "female", "O" => "other", _ => "unknown" };
+            patient.Gender = sex switch { "M" => "male", "F" => "female", "O" => "other", _ => "unknown" };
         }
 
-        if (dicom.PatientBirthDate is { } birthDate)
-        {
-            patient["birthDate"] = birthDate;
-        }
-
+        patient.BirthDate = dicom.PatientBirthDate;
         return patient;
     }
 
     /// <summary>A DICOM PN (Alphabetic group: family^given^middle^prefix^suffix) as a FHIR HumanName.</summary>
-    public static JsonObject? HumanName(string? personName)
+    public static HumanName? HumanName(string? personName)
     {
         var alphabetic = personName?.Split('=')[0];
         if (string.IsNullOrWhiteSpace(alphabetic))
@@ -107,31 +185,33 @@ public static class FhirMapper
 
         var parts = alphabetic.Split('^').Select(p => p.Trim()).ToArray();
         string Part(int i) => i < parts.Length ? parts[i] : "";
-        var name = new JsonObject { ["use"] = "official" };
-        var given = new[] { Part(1), Part(2) }.Where(p => p.Length > 0).ToArray();
-        name["text"] = string.Join(' ', new[] { Part(3), Part(1), Part(2), Part(0), Part(4) }.Where(p => p.Length > 0));
-        if (Part(0).Length > 0)
+        static List<string>? ListOf(params string[] values) => values.Where(p => p.Length > 0).ToList() is { Count: > 0 } l ? l : null;
+        return new HumanName
         {
-            name["family"] = Part(0);
-        }
-
-        if (given.Length > 0)
-        {
-            name["given"] = new JsonArray(given.Select(g => (JsonNode)g).ToArray());
-        }
-
-        if (Part(3).Length > 0)
-        {
-            name["prefix"] = new JsonArray(Part(3));
-        }
-
-        if (Part(4).Length > 0)
-        {
-            name["suffix"] = new JsonArray(Part(4));
-        }
-
-        return name;
+            Use = "official",
+            Text = string.Join(' ', new[] { Part(3), Part(1), Part(2), Part(0), Part(4) }.Where(p => p.Length > 0)),
+            Family = Part(0).Length > 0 ? Part(0) : null,
+            Given = ListOf(Part(1), Part(2)),
+            Prefix = ListOf(Part(3)),
+            Suffix = ListOf(Part(4)),
+        };
     }
+
+    /// <summary>The AI algorithm: name, and the classifier and detector versions that produced the report.</summary>
+    public static Device AlgorithmDevice(string classifierVersion, string detectorVersion) => new()
+    {
+        Id = DeviceIdFor(classifierVersion, detectorVersion),
+        Identifier = [new Identifier(DeviceIdSystem, $"{classifierVersion}+{detectorVersion}")],
+        Status = "active",
+        Manufacturer = "MedVision",
+        DeviceName = [new DeviceName { Name = "MedVision AI reference analyzers (not clinically validated)", Type = "model-name" }],
+        Type = CodeableConcept.FromText("AI image analysis software"),
+        Version =
+        [
+            new DeviceVersion { Type = CodeableConcept.FromText("modality classifier"), Value = classifierVersion },
+            new DeviceVersion { Type = CodeableConcept.FromText("finding detector"), Value = detectorVersion },
+        ],
+    };
 
     /// <summary>DICOM modality codes (CID 29) as FHIR codings; the pipeline modality when the header had none.</summary>
     public static (string Code, string Display) DicomModalityCode(string? dicomCode, Modality fallback) => dicomCode?.ToUpperInvariant() switch
@@ -151,222 +231,270 @@ public static class FhirMapper
         var other => (other, other),
     };
 
-    public static JsonObject ImagingStudy(ImageRecord record, string studyId, Modality modality)
+    public static R4.ImagingStudy ImagingStudy(ImageRecord record, string studyId, Modality modality)
     {
         ArgumentNullException.ThrowIfNull(record);
         var dicom = record.Dicom;
         var (code, display) = DicomModalityCode(dicom?.Modality, modality);
-        var identifiers = new JsonArray();
+        var identifiers = new List<Identifier>();
         if (dicom?.StudyInstanceUid is { } studyUid)
         {
-            identifiers.Add((JsonNode)new JsonObject { ["system"] = "urn:dicom:uid", ["value"] = "urn:oid:" + studyUid });
+            identifiers.Add(new Identifier(DicomUidSystem, "urn:oid:" + studyUid));
         }
 
-        identifiers.Add((JsonNode)new JsonObject { ["system"] = IdentifierSystem, ["value"] = record.ImageId });
+        identifiers.Add(new Identifier(IdentifierSystem, record.ImageId));
         if (dicom?.AccessionNumber is { } accession)
         {
-            identifiers.Add((JsonNode)new JsonObject
+            identifiers.Add(new Identifier
             {
-                ["type"] = new JsonObject { ["coding"] = new JsonArray(Coding("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", "Accession ID")) },
-                ["value"] = accession,
+                Type = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0203", "ACSN", "Accession ID"),
+                Value = accession,
             });
         }
 
-        var study = new JsonObject
+        var study = new R4.ImagingStudy
         {
-            ["resourceType"] = "ImagingStudy",
-            ["id"] = studyId,
-            ["identifier"] = identifiers,
-            ["status"] = "available",
-            ["modality"] = new JsonArray(Coding(DicomModalitySystem, code, display)),
-            ["subject"] = Reference("Patient", PatientIdFor(record)),
-            ["numberOfSeries"] = 1,
-            ["numberOfInstances"] = 1,
-            ["description"] = dicom?.StudyDescription ?? $"{modality.DisplayName()} image uploaded as {record.FileFormat.ToString().ToUpperInvariant()}",
+            Id = studyId,
+            Identifier = identifiers,
+            Status = "available",
+            Modality = [new Coding(DicomModalitySystem, code, display)],
+            Subject = Reference.To("Patient", PatientIdFor(record)),
+            Started = FhirDateTime(record.AcquisitionDate),
+            NumberOfSeries = 1,
+            NumberOfInstances = 1,
+            Description = dicom?.StudyDescription ?? $"{modality.DisplayName()} image uploaded as {record.FileFormat.ToString().ToUpperInvariant()}",
         };
-        if (record.AcquisitionDate is { } date)
-        {
-            study["started"] = date;
-        }
 
+        // series.uid is a DICOM UID (1..1), so a PNG/JPEG upload has no series element.
         if (dicom?.SeriesInstanceUid is { } seriesUid)
         {
-            study["series"] = new JsonArray(Series(dicom, seriesUid, code, display));
+            var series = new ImagingStudySeries
+            {
+                Uid = seriesUid,
+                Modality = new Coding(DicomModalitySystem, code, display),
+                NumberOfInstances = 1,
+                Number = dicom.SeriesNumber is { } n and >= 0 ? n : null,
+                Description = dicom.SeriesDescription,
+                BodySite = dicom.BodyPart is { } bodyPart ? BodySite(bodyPart) : null,
+            };
+            if (dicom.SopInstanceUid is { } sopUid && dicom.SopClassUid is { } sopClass)
+            {
+                series.Instance =
+                [
+                    new ImagingStudyInstance
+                    {
+                        Uid = sopUid,
+                        SopClass = new Coding("urn:ietf:rfc:3986", "urn:oid:" + sopClass),
+                        Number = dicom.InstanceNumber is { } i and >= 0 ? i : null,
+                    },
+                ];
+            }
+
+            study.Series = [series];
         }
 
         return study;
     }
 
-    private static JsonObject Series(DicomInfo dicom, string seriesUid, string code, string display)
+    private static CodeableConcept Component(string code, string display) => new(ComponentSystem, code, display);
+
+    private static ObservationComponent Pixels(string code, string display, int value) => new()
     {
-        var series = new JsonObject
-        {
-            ["uid"] = seriesUid,
-            ["modality"] = Coding(DicomModalitySystem, code, display),
-            ["numberOfInstances"] = 1,
-        };
-        if (dicom.SeriesNumber is { } seriesNumber and >= 0)
-        {
-            series["number"] = seriesNumber;
-        }
+        Code = Component(code, display),
+        ValueQuantity = new Quantity { Value = value, Unit = "pixels", System = UcumSystem, Code = "{pixels}" },
+    };
 
-        if (dicom.SeriesDescription is { } seriesDescription)
-        {
-            series["description"] = seriesDescription;
-        }
-
-        if (dicom.BodyPart is { } bodyPart)
-        {
-            series["bodySite"] = new JsonObject { ["display"] = bodyPart };
-        }
-
-        if (dicom.SopInstanceUid is { } sopUid && dicom.SopClassUid is { } sopClass)
-        {
-            var instance = new JsonObject
-            {
-                ["uid"] = sopUid,
-                ["sopClass"] = new JsonObject { ["system"] = "urn:ietf:rfc:3986", ["code"] = "urn:oid:" + sopClass },
-            };
-            if (dicom.InstanceNumber is { } instanceNumber and >= 0)
-            {
-                instance["number"] = instanceNumber;
-            }
-
-            series["instance"] = new JsonArray(instance);
-        }
-
-        return series;
-    }
-
-    public static JsonObject Observation(
-        Abnormality finding, string observationId, string patientId, string studyId, DateTimeOffset issued)
+    public static Observation Observation(
+        Abnormality finding, string observationId, string patientId, string studyId, string deviceId, DateTimeOffset issued, string? bodyPart = null)
     {
         ArgumentNullException.ThrowIfNull(finding);
         var (code, display) = SnomedFinding(finding.Type);
         var (sevCode, sevDisplay) = SnomedSeverity(finding.Severity);
         var box = finding.BoundingBox;
-        return new JsonObject
+        return new Observation
         {
-            ["resourceType"] = "Observation",
-            ["id"] = observationId,
-            ["identifier"] = new JsonArray(new JsonObject { ["system"] = "urn:medvision:abnormality-id", ["value"] = finding.AbnormalityId }),
-            ["status"] = "preliminary",
-            ["category"] = new JsonArray(new JsonObject
-            {
-                ["coding"] = new JsonArray(Coding("http://terminology.hl7.org/CodeSystem/observation-category", "imaging", "Imaging")),
-            }),
-            ["code"] = new JsonObject
-            {
-                ["coding"] = new JsonArray(Coding(SnomedSystem, code, display)),
-                ["text"] = $"AI-detected {finding.Type.ToString().ToLowerInvariant()}",
-            },
-            ["subject"] = Reference("Patient", patientId),
-            ["issued"] = issued.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-            ["valueCodeableConcept"] = new JsonObject
-            {
-                ["coding"] = new JsonArray(Coding(SnomedSystem, code, display)),
-                ["text"] = finding.Description,
-            },
-            ["derivedFrom"] = new JsonArray(Reference("ImagingStudy", studyId)),
-            ["component"] = new JsonArray(
-                new JsonObject
+            Id = observationId,
+            Identifier = [new Identifier(AbnormalityIdSystem, finding.AbnormalityId)],
+            Status = "preliminary",
+            Category = [new CodeableConcept(ObservationCategorySystem, "imaging", "Imaging")],
+            Code = new CodeableConcept(SnomedSystem, code, display, $"AI-detected {finding.Type.ToString().ToLowerInvariant()}"),
+            Subject = Reference.To("Patient", patientId),
+            EffectiveDateTime = Instant(issued),
+            Issued = Instant(issued),
+            ValueCodeableConcept = new CodeableConcept(SnomedSystem, code, display, finding.Description),
+            Interpretation = [new CodeableConcept(InterpretationSystem, "A", "Abnormal")],
+            BodySite = bodyPart is null ? null : new CodeableConcept { Coding = [BodySite(bodyPart)], Text = bodyPart },
+            Device = Reference.To("Device", deviceId),
+            DerivedFrom = [Reference.To("ImagingStudy", studyId)],
+            Component =
+            [
+                new ObservationComponent
                 {
-                    ["code"] = new JsonObject { ["text"] = "confidence" },
-                    ["valueQuantity"] = new JsonObject
-                    {
-                        ["value"] = finding.Confidence,
-                        ["unit"] = "probability",
-                        ["system"] = "http://unitsofmeasure.org",
-                        ["code"] = "1",
-                    },
+                    Code = Component("confidence", "AI confidence"),
+                    ValueQuantity = new Quantity { Value = (decimal)finding.Confidence, Unit = "probability", System = UcumSystem, Code = "1" },
                 },
-                new JsonObject
+                new ObservationComponent
                 {
-                    ["code"] = new JsonObject { ["text"] = "severity" },
-                    ["valueCodeableConcept"] = new JsonObject { ["coding"] = new JsonArray(Coding(SnomedSystem, sevCode, sevDisplay)) },
+                    Code = new CodeableConcept(SnomedSystem, "246112005", "Severity"),
+                    ValueCodeableConcept = new CodeableConcept(SnomedSystem, sevCode, sevDisplay),
                 },
-                new JsonObject
+                Pixels("bbox-x", "Bounding box left (pixels)", box.X),
+                Pixels("bbox-y", "Bounding box top (pixels)", box.Y),
+                Pixels("bbox-width", "Bounding box width (pixels)", box.Width),
+                Pixels("bbox-height", "Bounding box height (pixels)", box.Height),
+                new ObservationComponent
                 {
-                    ["code"] = new JsonObject { ["text"] = "bounding box (x,y,width,height in pixels)" },
-                    ["valueString"] = string.Create(CultureInfo.InvariantCulture, $"{box.X},{box.Y},{box.Width},{box.Height}"),
+                    Code = Component("clinical-significance", "Clinical significance score"),
+                    ValueQuantity = new Quantity { Value = (decimal)finding.ClinicalSignificanceScore, Unit = "score", System = UcumSystem, Code = "1" },
                 },
-                new JsonObject
-                {
-                    ["code"] = new JsonObject { ["text"] = "clinical significance score" },
-                    ["valueQuantity"] = new JsonObject { ["value"] = finding.ClinicalSignificanceScore },
-                }),
+            ],
         };
     }
 
-    public static JsonObject DiagnosticReportResource(
+    public static R4.DiagnosticReport DiagnosticReportResource(
         DiagnosticReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
         IReadOnlyList<Abnormality> findings, string? pdfUrl)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(observationIds);
         ArgumentNullException.ThrowIfNull(findings);
-        var resource = new JsonObject
+        return new R4.DiagnosticReport
         {
-            ["resourceType"] = "DiagnosticReport",
-            ["id"] = reportResourceId,
-            ["identifier"] = new JsonArray(new JsonObject { ["system"] = "urn:medvision:report-id", ["value"] = report.ReportId }),
-            ["status"] = "preliminary",
-            ["category"] = new JsonArray(new JsonObject
-            {
-                ["coding"] = new JsonArray(Coding("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")),
-            }),
-            ["code"] = new JsonObject { ["coding"] = new JsonArray(Coding(LoincSystem, "18748-4", "Diagnostic imaging study")) },
-            ["subject"] = Reference("Patient", patientId),
-            ["issued"] = report.AnalysisDate.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-            ["performer"] = new JsonArray(new JsonObject { ["reference"] = "Practitioner/ai-system", ["display"] = "MedVision AI (reference analyzers)" }),
-            ["imagingStudy"] = new JsonArray(Reference("ImagingStudy", studyId)),
-            ["result"] = new JsonArray(observationIds.Select(id => (JsonNode)Reference("Observation", id)).ToArray()),
-            ["conclusion"] = findings.Count == 0
+            Id = reportResourceId,
+            Identifier = [new Identifier(ReportIdSystem, report.ReportId)],
+            Status = "preliminary",
+            Category = [new CodeableConcept(DiagnosticServiceSectionSystem, "RAD", "Radiology")],
+            Code = new CodeableConcept(LoincSystem, "18748-4", "Diagnostic imaging study"),
+            Subject = Reference.To("Patient", patientId),
+            EffectiveDateTime = FhirDateTime(report.AcquisitionDate),
+            Issued = Instant(report.AnalysisDate),
+            ImagingStudy = [Reference.To("ImagingStudy", studyId)],
+            Result = observationIds.Select(id => Reference.To("Observation", id)).ToList(),
+            Conclusion = findings.Count == 0
                 ? "No AI-detected abnormalities. " + DiagnosticReport.Disclaimer
                 : $"AI-detected abnormalities requiring clinical validation: {string.Join("; ", report.Summary.KeyFindings)} {DiagnosticReport.Disclaimer}",
+            ConclusionCode = findings.Count == 0
+                ? [new CodeableConcept(SnomedSystem, "17621005", "Normal")]
+                : findings.Select(f => f.Type).Distinct().Select(t =>
+                {
+                    var (code, display) = SnomedFinding(t);
+                    return new CodeableConcept(SnomedSystem, code, display);
+                }).ToList(),
+            PresentedForm = pdfUrl is null ? null : [new Attachment { ContentType = "application/pdf", Url = pdfUrl, Title = $"MedVision report {report.ReportId}" }],
         };
-        var conclusionCodes = findings.Count == 0
-            ? new JsonArray(new JsonObject { ["coding"] = new JsonArray(Coding(SnomedSystem, "17621005", "Normal")) })
-            : new JsonArray(findings.Select(f => f.Type).Distinct().Select(t =>
-            {
-                var (code, display) = SnomedFinding(t);
-                return (JsonNode)new JsonObject { ["coding"] = new JsonArray(Coding(SnomedSystem, code, display)) };
-            }).ToArray());
-        resource["conclusionCode"] = conclusionCodes;
-        if (pdfUrl is not null)
-        {
-            resource["presentedForm"] = new JsonArray(new JsonObject { ["contentType"] = "application/pdf", ["url"] = pdfUrl });
-        }
-
-        return resource;
     }
 
-    /// <summary>A collection Bundle whose fullUrls resolve the resources' relative references.</summary>
-    public static JsonObject Bundle(string bundleId, string baseUrl, DateTimeOffset timestamp, IEnumerable<JsonObject> resources)
+    /// <summary>Who made the report: the Device, from the study (agent type "performer" of the R4 participant types).</summary>
+    public static Provenance Provenance(string provenanceId, IEnumerable<Resource> targets, string deviceId, string studyId, DateTimeOffset recorded) => new()
+    {
+        Id = provenanceId,
+        Target = targets.Select(t => new Reference(t.RelativeReference())).ToList(),
+        Recorded = Instant(recorded),
+        Agent =
+        [
+            new ProvenanceAgent
+            {
+                Type = new CodeableConcept("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "performer", "Performer"),
+                Who = Reference.To("Device", deviceId),
+            },
+        ],
+        Entity = [new ProvenanceEntity { Role = "source", What = Reference.To("ImagingStudy", studyId) }],
+    };
+
+    /// <summary>
+    /// Everything the report stage writes to FHIR for one analysed image: Patient, Device, ImagingStudy, one
+    /// Observation per finding, the DiagnosticReport, a Provenance; and the transaction Bundle (id = report id).
+    /// </summary>
+    public static (IReadOnlyList<Resource> Resources, Bundle Bundle) Compose(
+        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, DiagnosticReport report,
+        string studyId, string diagnosticReportId, string? pdfUrl, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(classification);
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(report);
+        var patientId = PatientIdFor(record);
+        var deviceId = DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
+        var observations = analysis.Abnormalities
+            .Select(a => Observation(a, SafeId(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+            .ToList();
+        var diagnosticReport = DiagnosticReportResource(
+            report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
+        var resources = new List<Resource>
+        {
+            Patient(record),
+            AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
+            ImagingStudy(record, studyId, classification.Modality),
+        };
+        resources.AddRange(observations);
+        resources.Add(diagnosticReport);
+        resources.Add(Provenance(SafeId("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
+        return (resources, TransactionBundle(report.ReportId, now, resources));
+    }
+
+    /// <summary>A stable urn:uuid for a resource (name-based, SHA-256), so the same resources give the same Bundle.</summary>
+    public static string UrnUuidFor(string relativeReference)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes("medvision:" + relativeReference)).AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50); // version nibble (name-based)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return "urn:uuid:" + new Guid(bytes, bigEndian: true).ToString();
+    }
+
+    /// <summary>
+    /// One transaction Bundle: each entry has a urn:uuid fullUrl, references between entries point at those urns
+    /// (the server rewrites them to the assigned ids), and each request is a PUT to Type/id. PUT with ids the
+    /// pipeline already recorded makes a re-run replace the same resources instead of creating duplicates,
+    /// with no conditional search needed (which HealthLake and the local store both handle the same way).
+    /// </summary>
+    public static Bundle TransactionBundle(string bundleId, DateTimeOffset timestamp, IReadOnlyList<Resource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
-        var entries = new JsonArray();
-        foreach (var r in resources)
+        var urns = resources.ToDictionary(r => r.RelativeReference(), r => UrnUuidFor(r.RelativeReference()), StringComparer.Ordinal);
+        return new Bundle
         {
-            entries.Add((JsonNode)new JsonObject
+            Id = bundleId,
+            Type = "transaction",
+            Timestamp = Instant(timestamp),
+            Entry = resources.Select(r =>
             {
-                ["fullUrl"] = $"{baseUrl.TrimEnd('/')}/{r["resourceType"]}/{r["id"]}",
-                ["resource"] = r.DeepClone(),
-            });
-        }
-
-        return new JsonObject
-        {
-            ["resourceType"] = "Bundle",
-            ["id"] = bundleId,
-            ["type"] = "collection",
-            ["timestamp"] = timestamp.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-            ["entry"] = entries,
+                var json = FhirJson.ToJsonObject(r);
+                RewriteReferences(json, urns);
+                return new BundleEntry
+                {
+                    FullUrl = urns[r.RelativeReference()],
+                    Resource = FhirJson.Parse(json),
+                    Request = new BundleEntryRequest { Method = "PUT", Url = r.RelativeReference() },
+                };
+            }).ToList(),
         };
     }
 
-    private static JsonObject Coding(string system, string code, string display) =>
-        new() { ["system"] = system, ["code"] = code, ["display"] = display };
+    private static void RewriteReferences(JsonNode? node, IReadOnlyDictionary<string, string> urns)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj.ToList())
+                {
+                    if (name == "reference" && child is JsonValue v && v.TryGetValue<string>(out var reference) && urns.TryGetValue(reference, out var urn))
+                    {
+                        obj[name] = urn;
+                    }
+                    else
+                    {
+                        RewriteReferences(child, urns);
+                    }
+                }
 
-    private static JsonObject Reference(string type, string id) => new() { ["reference"] = $"{type}/{id}" };
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    RewriteReferences(item, urns);
+                }
+
+                break;
+        }
+    }
 }
