@@ -125,32 +125,8 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         }
     }
 
-    private (bool Valid, string Reason) Verify(string method, string url, JsonArray[] headers, byte[] body)
-    {
-        var python = ExternalTools.BotocorePython ?? throw new InvalidOperationException("No python with botocore for the SigV4 oracle.");
-        var input = new JsonObject
-        {
-            ["method"] = method,
-            ["url"] = url,
-            ["headers"] = new JsonArray(headers.Select(JsonNode? (h) => h).ToArray()),
-            ["body_b64"] = Convert.ToBase64String(body),
-            ["access_key"] = Credentials.AccessKeyId,
-            ["secret_key"] = Credentials.SecretAccessKey,
-            ["session_token"] = Credentials.SessionToken,
-            ["region"] = Region,
-            ["service"] = HealthLakeFhirStore.Service,
-            ["now"] = clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
-        };
-        var script = Path.Combine(AppContext.BaseDirectory, "sigv4_verify.py");
-        var (exit, stdout, stderr) = ExternalTools.Run(python, [script], stdin: Encoding.UTF8.GetBytes(input.ToJsonString()));
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"sigv4_verify.py failed ({exit}): {stderr}");
-        }
-
-        var verdict = JsonNode.Parse(stdout)!;
-        return ((bool)verdict["ok"]!, (string?)verdict["reason"] ?? "");
-    }
+    private (bool Valid, string Reason) Verify(string method, string url, JsonArray[] headers, byte[] body) =>
+        SigV4Oracle.Verify(method, url, headers, body, Credentials, Region, HealthLakeFhirStore.Service, clock.GetUtcNow());
 
     private async Task RouteAsync(HttpContext context, string target, byte[] body)
     {
