@@ -57,7 +57,7 @@ public sealed class FhirReportPropertyTests
                 Abnormalities = findings, ProcessingTimeMs = 5, ModelVersion = "det-1.2", AnalysisTimestamp = Now, ImageWidth = 512, ImageHeight = 512,
             });
 
-    private static (Reports.DiagnosticReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
+    private static (MedVision.Core.Reports.DiagnosticReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
     {
         var links = new ReportFhirLinks
         {
@@ -117,8 +117,8 @@ public sealed class FhirReportPropertyTests
         Check(c =>
         {
             var (report, resources, _) = Build(c);
-            return report.DisclaimerText == Reports.DiagnosticReport.Disclaimer
-                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(Reports.DiagnosticReport.Disclaimer, StringComparison.Ordinal);
+            return report.DisclaimerText == MedVision.Core.Reports.DiagnosticReport.Disclaimer
+                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(MedVision.Core.Reports.DiagnosticReport.Disclaimer, StringComparison.Ordinal);
         });
     }
 

@@ -86,7 +86,7 @@ public sealed class ReportReviewServiceTests
         var dr = await StoredReportAsync(report.DiagnosticReportId);
         Assert.Equal("amended", dr.Status);
         Assert.StartsWith("Benign cyst on review.", dr.Conclusion, StringComparison.Ordinal);
-        Assert.EndsWith(Reports.DiagnosticReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
+        Assert.EndsWith(MedVision.Core.Reports.DiagnosticReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
         Assert.Equal("Practitioner/reviewer-r2", Assert.Single(dr.ResultsInterpreter!).ReferenceValue);
         Assert.Equal(2, records.Audit.Count(a => a.Action.StartsWith("report.review.", StringComparison.Ordinal)));
     }
