@@ -100,6 +100,34 @@ public abstract class FhirStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TransactionAsync_WhenBundlePutsResources_ShouldStoreThemAllAndAnswerATransactionResponse()
+    {
+        if (!await StartAsync())
+        {
+            return;
+        }
+
+        JsonObject Put(JsonObject resource) => new()
+        {
+            ["resource"] = resource,
+            ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = $"Observation/{resource["id"]}" },
+        };
+        var bundle = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "transaction",
+            ["entry"] = new JsonArray(Put(Observation("t1", "p1", "18748-4")), Put(Observation("t2", "p1", "59776-5"))),
+        };
+
+        var response = await Store.TransactionAsync(bundle);
+
+        Assert.Equal("transaction-response", (string?)response["type"]);
+        Assert.Equal(2, response["entry"]!.AsArray().Count);
+        Assert.Equal("18748-4", (string?)(await Store.ReadAsync("Observation", "t1"))!["code"]!["coding"]![0]!["code"]);
+        Assert.Equal("59776-5", (string?)(await Store.ReadAsync("Observation", "t2"))!["code"]!["coding"]![0]!["code"]);
+    }
+
+    [Fact]
     public async Task UpsertAsync_WhenIdIsInvalid_ShouldThrowValidation()
     {
         if (!await StartAsync())

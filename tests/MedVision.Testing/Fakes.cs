@@ -75,19 +75,33 @@ public sealed class InMemoryArchive : IImageArchive
     public Task<bool> DeleteAsync(string imageSetId, CancellationToken cancellationToken = default) => Task.FromResult(Sets.TryRemove(imageSetId, out _));
 }
 
+/// <summary>
+/// An in-memory FHIR store. <see cref="TransactionAsync"/> applies a Bundle's PUT/POST/DELETE entries all or none
+/// (staged on a copy, committed under one lock) and resolves references to entries' fullUrls to Type/id, as a FHIR
+/// server does; <see cref="FailTransactionEntry"/> lets a test fail one entry to prove nothing is left behind.
+/// </summary>
 public sealed class InMemoryFhirStore : IFhirStore
 {
+    private readonly Lock gate = new();
+    private int nextId;
+
     public ConcurrentDictionary<string, JsonObject> Resources { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Asked for each transaction entry ("Type/id") while it is staged; an exception returned fails the whole transaction.</summary>
+    public Func<string, Exception?>? FailTransactionEntry { get; set; }
+
+    /// <summary>How many transactions were committed (a refused or failed one does not count).</summary>
+    public int Transactions { get; private set; }
 
     public Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var key = $"{resource["resourceType"]}/{resource["id"]}";
-        var version = Resources.TryGetValue(key, out var old) ? int.Parse((string)old["meta"]!["versionId"]!, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1;
-        var copy = (JsonObject)resource.DeepClone();
-        copy["meta"] = new JsonObject { ["versionId"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        Resources[key] = copy;
-        return Task.FromResult(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        lock (gate)
+        {
+            var key = $"{resource["resourceType"]}/{resource["id"]}";
+            var version = Put(Resources, key, resource);
+            return Task.FromResult(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     public Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
@@ -96,8 +110,146 @@ public sealed class InMemoryFhirStore : IFhirStore
     public Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<JsonObject>>(Resources.Values.Where(r => (string?)r["resourceType"] == resourceType).ToList());
 
-    public Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Resources.TryRemove($"{resourceType}/{id}", out _));
+    public Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(Resources.TryRemove($"{resourceType}/{id}", out _));
+        }
+    }
+
+    public Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        if ((string?)bundle["resourceType"] != "Bundle" || (string?)bundle["type"] != "transaction")
+        {
+            throw new ValidationException("fhir.invalid_transaction", "A transaction must be a Bundle of type transaction.");
+        }
+
+        lock (gate)
+        {
+            // Plan every entry (ids, fullUrl → Type/id) first, so references can point at entries later in the Bundle.
+            var plans = new List<(string Method, string Key, JsonObject? Resource)>();
+            var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (entry, i) in (bundle["entry"] as JsonArray ?? []).Select((e, i) => (e as JsonObject, i)))
+            {
+                var method = (string?)entry?["request"]?["method"];
+                var url = (string?)entry?["request"]?["url"] ?? "";
+                var resource = (entry?["resource"] as JsonObject)?.DeepClone().AsObject();
+                var key = (method, url.Split('/')) switch
+                {
+                    ("POST", [var type]) => $"{type}/mem-{++nextId}",
+                    ("PUT" or "DELETE", [var type, var id]) => $"{type}/{id}",
+                    _ => throw new ValidationException("fhir.invalid_transaction", $"Bundle.entry[{i}]: {method} {url} is not a PUT/POST/DELETE this store takes."),
+                };
+                if (method != "DELETE")
+                {
+                    if (resource is null || $"{resource["resourceType"]}" != key.Split('/')[0] || (method == "PUT" && $"{resource["resourceType"]}/{resource["id"]}" != key))
+                    {
+                        throw new ValidationException("fhir.invalid_transaction", $"Bundle.entry[{i}]: the resource does not match {method} {url}.");
+                    }
+
+                    resource["id"] = key.Split('/')[1];
+                }
+
+                if (plans.Any(p => p.Key == key))
+                {
+                    throw new ConflictException("fhir.conflict", $"Bundle.entry[{i}]: {key} is the target of more than one entry.");
+                }
+
+                if ((string?)entry!["fullUrl"] is { } fullUrl)
+                {
+                    fullUrls[fullUrl] = key;
+                }
+
+                plans.Add((method!, key, resource));
+            }
+
+            var staged = new Dictionary<string, JsonObject>(Resources, StringComparer.Ordinal);
+            var responses = new JsonArray();
+            foreach (var (method, key, resource) in plans)
+            {
+                if (FailTransactionEntry?.Invoke(key) is { } failure)
+                {
+                    throw failure;
+                }
+
+                if (resource is null)
+                {
+                    staged.Remove(key);
+                    responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "204 No Content" } });
+                    continue;
+                }
+
+                Resolve(resource, fullUrls);
+                var created = !staged.ContainsKey(key);
+                var version = Put(staged, key, resource);
+                responses.Add(new JsonObject
+                {
+                    ["resource"] = staged[key].DeepClone(),
+                    ["response"] = new JsonObject
+                    {
+                        ["status"] = created ? "201 Created" : "200 OK",
+                        ["location"] = $"{key}/_history/{version}",
+                        ["etag"] = $"W/\"{version}\"",
+                    },
+                });
+            }
+
+            // Commit: every entry staged without error, so the store takes all of them at once.
+            Resources.Clear();
+            foreach (var (key, resource) in staged)
+            {
+                Resources[key] = resource;
+            }
+
+            Transactions++;
+            return Task.FromResult(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction-response", ["entry"] = responses });
+        }
+    }
+
+    private static int Put(IDictionary<string, JsonObject> into, string key, JsonObject resource)
+    {
+        var version = into.TryGetValue(key, out var old) ? int.Parse((string)old["meta"]!["versionId"]!, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1;
+        var copy = (JsonObject)resource.DeepClone();
+        copy["meta"] = new JsonObject { ["versionId"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        into[key] = copy;
+        return version;
+    }
+
+    /// <summary>Rewrites references to an entry's fullUrl (urn:uuid) to the Type/id it is stored at.</summary>
+    private static void Resolve(JsonNode? node, Dictionary<string, string> fullUrls)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj["reference"] is JsonValue v && v.TryGetValue<string>(out var reference))
+                {
+                    if (fullUrls.TryGetValue(reference, out var key))
+                    {
+                        obj["reference"] = key;
+                    }
+                    else if (reference.StartsWith("urn:", StringComparison.Ordinal))
+                    {
+                        throw new ValidationException("fhir.invalid_transaction", $"{reference} is no entry's fullUrl in this transaction.");
+                    }
+                }
+
+                foreach (var child in obj.Select(p => p.Value).ToList())
+                {
+                    Resolve(child, fullUrls);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var child in array.ToList())
+                {
+                    Resolve(child, fullUrls);
+                }
+
+                break;
+        }
+    }
 }
 
 public sealed class InMemoryRecordStore : IRecordStore

@@ -8,8 +8,8 @@ using MedVision.Core.Reports;
 namespace MedVision.Core.Pipeline;
 
 /// <summary>
-/// Spec component 7: FHIR Patient/ImagingStudy/Observation/DiagnosticReport into the FHIR store, and the
-/// report JSON plus an exportable FHIR Bundle into the object store.
+/// Spec component 7: FHIR Patient/ImagingStudy/Observation/DiagnosticReport into the FHIR store as one atomic
+/// transaction Bundle, and the report JSON plus that Bundle (exportable) into the object store.
 /// </summary>
 public sealed class ReportStage(
     IObjectStore objects, IFhirStore fhir, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
@@ -23,10 +23,17 @@ public sealed class ReportStage(
         var analysis = await AnalysisStore.LoadAsync(objects, request.ImageId, ct);
         var now = tracker.Time.GetUtcNow();
 
-        // Re-running the stage (a retry) reuses the ids already recorded, so FHIR upserts stay idempotent.
-        var reportId = record.ReportId ?? ids.NewId();
+        // Re-running the stage (a retry) reuses the ids already recorded, so the FHIR transaction's PUTs stay idempotent.
+        var reportId = record.ReportId ?? record.DiagnosticReportId ?? ids.NewId();
         var studyId = record.ImagingStudyId ?? ids.NewId();
         var diagnosticReportId = record.DiagnosticReportId ?? reportId;
+        if (record.ImagingStudyId is null || record.DiagnosticReportId is null)
+        {
+            // Reserved on the record before anything is written: if the run fails after the FHIR transaction committed
+            // (object store, record update), the retry PUTs to these same ids instead of leaving a duplicate report.
+            await tracker.RecordAsync(
+                request.ImageId, r => r with { ImagingStudyId = r.ImagingStudyId ?? studyId, DiagnosticReportId = r.DiagnosticReportId ?? diagnosticReportId }, ct);
+        }
         var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
 
         var fhirLinks = new ReportFhirLinks { DiagnosticReportId = diagnosticReportId, ImagingStudyId = studyId, ObservationIds = observationIds };
@@ -53,12 +60,13 @@ public sealed class ReportStage(
             await objects.PutAsync(ObjectKeys.ReportSignature(reportId), ReportSignatures.Serialize(signature), "application/json", ct);
         }
 
-        var (resources, bundle) = FhirMapper.Compose(
+        var (_, bundle) = FhirMapper.Compose(
             record, classification, analysis, report, studyId, diagnosticReportId, objects.UrlFor(pdfKey), now);
-        foreach (var resource in resources)
-        {
-            await fhir.UpsertAsync(Fhir.FhirJson.ToJsonObject(resource), ct);
-        }
+        // One FHIR transaction, not a write per resource: the store applies all of it or none, so a failure (retried by
+        // the state machine) never leaves a DiagnosticReport without its Observations. The store resolves the entries'
+        // urn:uuid references to Type/id; every entry is a PUT to an id the record keeps, so a retry makes new versions
+        // of the same resources instead of duplicates. The exported Bundle keeps its urns (it is a portable document).
+        await fhir.TransactionAsync(Fhir.FhirJson.ToJsonObject(bundle), ct);
 
         await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
 

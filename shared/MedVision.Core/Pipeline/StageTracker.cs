@@ -26,6 +26,10 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         }, ct);
     }
 
+    /// <summary>A stage's own change to the record mid-stage (no event): e.g. ids reserved before external writes.</summary>
+    public Task<ImageRecord> RecordAsync(string imageId, Func<ImageRecord, ImageRecord> apply, CancellationToken ct) =>
+        records.UpdateAsync(imageId, apply, ct);
+
     /// <summary>Marks the stage done, applies the stage's own changes, and publishes stage.completed.</summary>
     public async Task<ImageRecord> CompleteAsync(
         string imageId, PipelineStage stage, Func<ImageRecord, ImageRecord>? apply, string? detail, CancellationToken ct,

@@ -49,6 +49,14 @@ public interface IFhirStore
     Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
 
     Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies a FHIR transaction Bundle atomically (all entries or none) and returns the transaction-response Bundle.
+    /// References to an entry's fullUrl (urn:uuid) are stored as the Type/id the entry was written to.
+    /// Refusals are <see cref="ValidationException"/> or <see cref="ConflictException"/>; a store that is not
+    /// reachable is <see cref="StorageUnavailableException"/> (retried).
+    /// </summary>
+    Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Image tracking records and the audit trail (DynamoDB).</summary>

@@ -18,6 +18,8 @@ namespace MedVision.Local.Fhir;
 /// </summary>
 public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProvider time)
 {
+    private readonly FhirTransaction transactions = new(store, ids);
+
     public const string MediaType = "application/fhir+json";
     private const string ContentType = MediaType + "; charset=utf-8";
 
@@ -87,11 +89,11 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
     private static FhirHttpException NotAllowed(string method, string what) =>
         new(405, "not-supported", $"{method} is not allowed on {what}.");
 
-    private static string Supported(string type) => FhirSearch.IsSupportedType(type)
+    internal static string Supported(string type) => FhirSearch.IsSupportedType(type)
         ? type
         : throw new FhirHttpException(404, "not-supported", $"Resource type '{type}' is not supported here. Supported: {string.Join(", ", FhirSearch.TypeParameters.Keys)}.");
 
-    private static string Id(string id) => IsValidId(id) ? id : throw new FhirHttpException(400, "invalid", $"'{id}' is not a FHIR id ([A-Za-z0-9-.]{{1,64}}).");
+    internal static string Id(string id) => IsValidId(id) ? id : throw new FhirHttpException(400, "invalid", $"'{id}' is not a FHIR id ([A-Za-z0-9-.]{{1,64}}).");
 
     private static bool IsValidId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
 
@@ -165,14 +167,17 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         context.Response.StatusCode = 204;
     }
 
-    private static long? IfMatch(StringValues header)
+    private static long? IfMatch(StringValues header) => ParseIfMatch(StringValues.IsNullOrEmpty(header) ? null : header.ToString());
+
+    /// <summary>An If-Match value (header or Bundle request.ifMatch) as a version: W/"3", "3" or 3; null when absent.</summary>
+    internal static long? ParseIfMatch(string? header)
     {
-        if (StringValues.IsNullOrEmpty(header))
+        if (string.IsNullOrEmpty(header))
         {
             return null;
         }
 
-        var text = header.ToString().Trim();
+        var text = header.Trim();
         if (text.StartsWith("W/", StringComparison.Ordinal))
         {
             text = text[2..];
@@ -335,151 +340,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
     private async Task TransactionAsync(HttpContext context, string baseUrl)
     {
         var bundle = await ReadResourceAsync(context, "Bundle");
-        var bundleType = Text(bundle["type"]);
-        if (bundleType != "transaction")
-        {
-            throw new FhirHttpException(400, "not-supported", $"POST to the base takes a Bundle of type transaction (got '{bundleType ?? "none"}'); batch is not supported.");
-        }
-
-        var entries = (bundle["entry"] as JsonArray ?? []).Select((e, i) => e as JsonObject ?? throw Bad(i, "is not an object")).ToList();
-        var plans = new List<(int Index, string Method, string Type, string Id, JsonObject? Resource, long? IfMatch)>();
-        var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
-        var targets = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i];
-            var request = entry["request"] as JsonObject ?? throw Bad(i, "has no request (bdl-3)");
-            var method = Text(request["method"]) ?? throw Bad(i, "has no request.method");
-            var url = Text(request["url"]) ?? throw Bad(i, "has no request.url");
-            if (url.Contains('?', StringComparison.Ordinal))
-            {
-                throw new FhirHttpException(400, "not-supported", $"Bundle.entry[{i}]: conditional operations ({url}) are not supported.");
-            }
-
-            var resource = entry["resource"] as JsonObject;
-            var (type, id) = (method, url.Split('/')) switch
-            {
-                ("POST", [var t]) => (Supported(t), ids.NewId()),
-                ("PUT" or "DELETE", [var t, var u]) => (Supported(t), Id(u)),
-                ("POST" or "PUT" or "DELETE", _) => throw Bad(i, $"request.url '{url}' does not fit {method} (POST Type, PUT/DELETE Type/id)"),
-                _ => throw new FhirHttpException(400, "not-supported", $"Bundle.entry[{i}]: method {method} is not supported in a transaction (POST, PUT, DELETE are)."),
-            };
-            if (method != "DELETE")
-            {
-                if (resource is null)
-                {
-                    throw Bad(i, $"{method} needs a resource");
-                }
-
-                if (Text(resource["resourceType"]) != type)
-                {
-                    throw Bad(i, $"resource type '{Text(resource["resourceType"])}' does not match request.url '{url}'");
-                }
-
-                if (method == "PUT" && Text(resource["id"]) != id)
-                {
-                    throw Bad(i, $"resource id does not match request.url '{url}'");
-                }
-
-                resource = resource.DeepClone().AsObject();
-                resource["id"] = id;
-            }
-
-            if (!targets.Add($"{type}/{id}"))
-            {
-                throw new FhirHttpException(409, "conflict", $"Bundle.entry[{i}]: {type}/{id} is the target of more than one entry of the transaction.");
-            }
-
-            if (Text(entry["fullUrl"]) is { } fullUrl && !fullUrls.TryAdd(fullUrl, $"{type}/{id}"))
-            {
-                throw Bad(i, $"fullUrl '{fullUrl}' appears more than once");
-            }
-
-            plans.Add((i, method, type, id, resource, IfMatch(Text(request["ifMatch"]) is { } m ? new StringValues(m) : StringValues.Empty)));
-        }
-
-        foreach (var plan in plans.Where(p => p.Resource is not null))
-        {
-            ResolveReferences(plan.Resource!, fullUrls, plan.Index);
-        }
-
-        // R4 processing order: deletes, then creates, then updates; the answer keeps the request order.
-        var ordered = plans.OrderBy(p => p.Method switch { "DELETE" => 0, "POST" => 1, _ => 2 }).ToList();
-        var results = await store.WriteAsync(ordered.Select(p => new FhirWrite(p.Type, p.Id, p.Resource, p.IfMatch)).ToList(), context.RequestAborted);
-        var byIndex = ordered.Select((p, k) => (p.Index, Result: results[k])).ToDictionary(x => x.Index, x => x.Result);
-
-        var responseEntries = new JsonArray();
-        foreach (var plan in plans)
-        {
-            var result = byIndex[plan.Index];
-            var response = new JsonObject
-            {
-                ["status"] = plan.Method == "DELETE" ? "204 No Content" : result.Created ? "201 Created" : "200 OK",
-            };
-            if (result.VersionId > 0)
-            {
-                if (plan.Method != "DELETE")
-                {
-                    response["location"] = $"{plan.Type}/{plan.Id}/_history/{result.VersionId}";
-                }
-
-                response["etag"] = ETag(result.VersionId);
-                response["lastModified"] = result.LastUpdated;
-            }
-
-            var entry = new JsonObject();
-            if (result.Resource is { } written)
-            {
-                entry["fullUrl"] = $"{baseUrl}/{plan.Type}/{plan.Id}";
-                entry["resource"] = written;
-            }
-
-            entry["response"] = response;
-            responseEntries.Add(entry);
-        }
-
-        await Write(context, 200, new JsonObject
-        {
-            ["resourceType"] = "Bundle",
-            ["type"] = "transaction-response",
-            ["entry"] = responseEntries,
-        });
-    }
-
-    private static FhirHttpException Bad(int index, string what) => new(400, "invalid", $"Bundle.entry[{index}] {what}.");
-
-    /// <summary>Rewrites every Reference.reference that names an entry's fullUrl to the id the server gave it.</summary>
-    private static void ResolveReferences(JsonNode node, Dictionary<string, string> fullUrls, int index)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                if (obj["reference"] is JsonValue value && value.TryGetValue<string>(out var reference))
-                {
-                    if (fullUrls.TryGetValue(reference, out var resolved))
-                    {
-                        obj["reference"] = resolved;
-                    }
-                    else if (reference.StartsWith("urn:uuid:", StringComparison.Ordinal) || reference.StartsWith("urn:oid:", StringComparison.Ordinal))
-                    {
-                        throw new FhirHttpException(422, "processing", $"Bundle.entry[{index}] references {reference}, which is no entry's fullUrl in this transaction.");
-                    }
-                }
-
-                foreach (var child in obj.Select(p => p.Value).OfType<JsonNode>().ToList())
-                {
-                    ResolveReferences(child, fullUrls, index);
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var child in array.OfType<JsonNode>().ToList())
-                {
-                    ResolveReferences(child, fullUrls, index);
-                }
-
-                break;
-        }
+        await Write(context, 200, await transactions.ExecuteAsync(bundle, baseUrl, context.RequestAborted));
     }
 
     // ---- request and response bodies ----
@@ -526,7 +387,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         await Write(context, status, resource);
     }
 
-    private static string ETag(long version) => $"W/\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+    internal static string ETag(long version) => $"W/\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     private static Task Write(HttpContext context, int status, JsonNode body)
     {

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MedVision.Core;
+using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
+using MedVision.Local.Fhir;
 using Microsoft.Data.Sqlite;
 
 namespace MedVision.Local.Twins;
@@ -51,12 +53,42 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
 
     private readonly SqliteTwinDb db;
     private readonly TimeProvider time;
+    private readonly FhirTransaction transactions;
 
-    public SqliteFhirStore(string databasePath, TimeProvider time)
+    /// <param name="ids">Ids for transaction entries that POST (create); UUIDv7 when not given.</param>
+    public SqliteFhirStore(string databasePath, TimeProvider time, IIdGenerator? ids = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         this.time = time;
         db = new SqliteTwinDb(databasePath, Schema);
+        transactions = new FhirTransaction(this, ids ?? new UuidV7IdGenerator(time));
+    }
+
+    /// <summary>
+    /// The same transaction processing as the REST API's POST to the base (<see cref="FhirTransaction"/>), with its
+    /// errors mapped to the port's: 409/412 (a target repeated, an If-Match that does not hold) →
+    /// <see cref="ConflictException"/>, any other refusal → <see cref="ValidationException"/>, each with the text the
+    /// REST API would put in its OperationOutcome. Nothing is written unless everything is.
+    /// </summary>
+    public async Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        try
+        {
+            return await transactions.ExecuteAsync(bundle, baseUrl: null, cancellationToken);
+        }
+        catch (FhirHttpException ex) when (ex.Status is 409 or 412)
+        {
+            throw new ConflictException("fhir.conflict", ex.Message);
+        }
+        catch (FhirHttpException ex)
+        {
+            throw new ValidationException("fhir.invalid_transaction", ex.Message);
+        }
+        catch (PreconditionFailedException ex)
+        {
+            throw new ConflictException(ex.Code, ex.Message);
+        }
     }
 
     public async Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)

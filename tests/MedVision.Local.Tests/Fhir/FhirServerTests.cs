@@ -268,6 +268,68 @@ public sealed class FhirServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TransactionAsync_WhenTheSameBundleGoesToTheStoreAndToRest_ShouldGiveTheSameResult()
+    {
+        // A second store with its own id sequence: both sides assign the same ids to the Bundle's POST entries.
+        using var direct = new SqliteFhirStore(temp.File("direct.db"), clock, new SequentialIds("res"));
+        var bundle = ReportBundle("Patient/p1");
+        bundle["entry"]!.AsArray().Add(Entry("urn:uuid:00000000-0000-4000-8000-000000000004", Patient("p1"), "PUT", "Patient/p1"));
+
+        var (response, overHttp) = await SendAsync(HttpMethod.Post, "", bundle);
+        var fromStore = await direct.TransactionAsync(bundle);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The store has no base URL, so its entries carry no fullUrl; everything else is the same answer.
+        foreach (var entry in overHttp!["entry"]!.AsArray())
+        {
+            Assert.StartsWith(fhirBase + "/", (string)entry!["fullUrl"]!, StringComparison.Ordinal);
+            entry.AsObject().Remove("fullUrl");
+        }
+
+        Assert.Equal(overHttp.ToJsonString(), fromStore.ToJsonString());
+        foreach (var location in fromStore["entry"]!.AsArray().Select(e => ((string)e!["response"]!["location"]!).Split('/')))
+        {
+            var stored = await direct.ReadAsync(location[0], location[1]);
+            Assert.Equal((await store.ReadAsync(location[0], location[1]))!.ToJsonString(), stored!.ToJsonString());
+            Assert.DoesNotContain("urn:uuid:", stored.ToJsonString(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("urn:uuid:", bundle.ToJsonString(), StringComparison.Ordinal); // the caller's Bundle is not rewritten
+    }
+
+    [Fact]
+    public async Task TransactionAsync_WhenTheStoreRefusesTheBundle_ShouldThrowThePortsExceptionsAndWriteNothing()
+    {
+        await store.UpsertAsync(Patient("p1"));
+        var stale = ReportBundle("Patient/p1");
+        stale["entry"]!.AsArray().Add(new JsonObject
+        {
+            ["resource"] = Patient("p1", "MRN-9"),
+            ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Patient/p1", ["ifMatch"] = "W/\"7\"" },
+        });
+        var dangling = Transaction(Entry("urn:uuid:00000000-0000-4000-8000-00000000000a", new JsonObject
+        {
+            ["resourceType"] = "Observation",
+            ["status"] = "final",
+            ["code"] = new JsonObject { ["text"] = "x" },
+            ["derivedFrom"] = new JsonArray(new JsonObject { ["reference"] = "urn:uuid:00000000-0000-4000-8000-0000000000ff" }),
+        }));
+
+        var conflict = await Assert.ThrowsAsync<MedVision.Core.ConflictException>(() => store.TransactionAsync(stale));
+        var invalid = await Assert.ThrowsAsync<MedVision.Core.ValidationException>(() => store.TransactionAsync(dangling));
+        await Assert.ThrowsAsync<MedVision.Core.ValidationException>(() => store.TransactionAsync(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "batch" }));
+
+        Assert.Contains("version", conflict.Message, StringComparison.Ordinal);
+        Assert.Contains("urn:uuid:00000000-0000-4000-8000-0000000000ff", invalid.Message, StringComparison.Ordinal);
+        foreach (var type in new[] { "DiagnosticReport", "ImagingStudy", "Observation" })
+        {
+            Assert.Empty(await store.AllAsync(type));
+        }
+
+        Assert.Equal("MRN-1", (string?)(await store.ReadAsync("Patient", "p1"))!["identifier"]![0]!["value"]);
+    }
+
+    [Fact]
     public async Task Transaction_WhenReferenceIsNoEntryOrTargetRepeats_ShouldAnswer422Or409()
     {
         var dangling = Transaction(Entry("urn:uuid:00000000-0000-4000-8000-00000000000a", new JsonObject

@@ -1,0 +1,180 @@
+using System.Text.Json.Nodes;
+using MedVision.Core.Pipeline;
+using MedVision.Local.Twins;
+
+namespace MedVision.Local.Fhir;
+
+/// <summary>
+/// FHIR R4 transaction Bundle processing over <see cref="SqliteFhirStore"/>, independent of HTTP: the REST endpoint
+/// (POST to the base) and <see cref="SqliteFhirStore.TransactionAsync"/> both run this, so the pipeline and a FHIR
+/// client get the same answer for the same Bundle. Every entry is checked and every urn reference resolved before
+/// anything is written, then all writes go through the store's one atomic <see cref="SqliteFhirStore.WriteAsync"/>.
+/// </summary>
+/// <remarks>Errors are <see cref="FhirHttpException"/> (status and issue code as the REST API answers them) or, from
+/// the store, <see cref="PreconditionFailedException"/> / <see cref="MedVision.Core.ValidationException"/>.</remarks>
+public sealed class FhirTransaction(SqliteFhirStore store, IIdGenerator ids)
+{
+    /// <summary>Applies a transaction Bundle and returns its transaction-response Bundle.</summary>
+    /// <param name="baseUrl">The server's FHIR base; when set, response entries carry absolute fullUrls (a store call has no base, so none).</param>
+    public async Task<JsonObject> ExecuteAsync(JsonObject bundle, string? baseUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        if (Text(bundle["resourceType"]) != "Bundle")
+        {
+            throw new FhirHttpException(400, "invalid", $"A transaction is a Bundle, not a {Text(bundle["resourceType"]) ?? "resource without resourceType"}.");
+        }
+
+        var bundleType = Text(bundle["type"]);
+        if (bundleType != "transaction")
+        {
+            throw new FhirHttpException(400, "not-supported", $"POST to the base takes a Bundle of type transaction (got '{bundleType ?? "none"}'); batch is not supported.");
+        }
+
+        var entries = (bundle["entry"] as JsonArray ?? []).Select((e, i) => e as JsonObject ?? throw Bad(i, "is not an object")).ToList();
+        var plans = new List<(int Index, string Method, string Type, string Id, JsonObject? Resource, long? IfMatch)>();
+        var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            var request = entry["request"] as JsonObject ?? throw Bad(i, "has no request (bdl-3)");
+            var method = Text(request["method"]) ?? throw Bad(i, "has no request.method");
+            var url = Text(request["url"]) ?? throw Bad(i, "has no request.url");
+            if (url.Contains('?', StringComparison.Ordinal))
+            {
+                throw new FhirHttpException(400, "not-supported", $"Bundle.entry[{i}]: conditional operations ({url}) are not supported.");
+            }
+
+            var resource = entry["resource"] as JsonObject;
+            var (type, id) = (method, url.Split('/')) switch
+            {
+                ("POST", [var t]) => (FhirServer.Supported(t), ids.NewId()),
+                ("PUT" or "DELETE", [var t, var u]) => (FhirServer.Supported(t), FhirServer.Id(u)),
+                ("POST" or "PUT" or "DELETE", _) => throw Bad(i, $"request.url '{url}' does not fit {method} (POST Type, PUT/DELETE Type/id)"),
+                _ => throw new FhirHttpException(400, "not-supported", $"Bundle.entry[{i}]: method {method} is not supported in a transaction (POST, PUT, DELETE are)."),
+            };
+            if (method != "DELETE")
+            {
+                if (resource is null)
+                {
+                    throw Bad(i, $"{method} needs a resource");
+                }
+
+                if (Text(resource["resourceType"]) != type)
+                {
+                    throw Bad(i, $"resource type '{Text(resource["resourceType"])}' does not match request.url '{url}'");
+                }
+
+                if (method == "PUT" && Text(resource["id"]) != id)
+                {
+                    throw Bad(i, $"resource id does not match request.url '{url}'");
+                }
+
+                // A copy: the caller's Bundle keeps its urn references.
+                resource = resource.DeepClone().AsObject();
+                resource["id"] = id;
+            }
+
+            if (!targets.Add($"{type}/{id}"))
+            {
+                throw new FhirHttpException(409, "conflict", $"Bundle.entry[{i}]: {type}/{id} is the target of more than one entry of the transaction.");
+            }
+
+            if (Text(entry["fullUrl"]) is { } fullUrl && !fullUrls.TryAdd(fullUrl, $"{type}/{id}"))
+            {
+                throw Bad(i, $"fullUrl '{fullUrl}' appears more than once");
+            }
+
+            plans.Add((i, method, type, id, resource, FhirServer.ParseIfMatch(Text(request["ifMatch"]))));
+        }
+
+        foreach (var plan in plans.Where(p => p.Resource is not null))
+        {
+            ResolveReferences(plan.Resource!, fullUrls, plan.Index);
+        }
+
+        // R4 processing order: deletes, then creates, then updates; the answer keeps the request order.
+        var ordered = plans.OrderBy(p => p.Method switch { "DELETE" => 0, "POST" => 1, _ => 2 }).ToList();
+        var results = await store.WriteAsync(ordered.Select(p => new FhirWrite(p.Type, p.Id, p.Resource, p.IfMatch)).ToList(), cancellationToken);
+        var byIndex = ordered.Select((p, k) => (p.Index, Result: results[k])).ToDictionary(x => x.Index, x => x.Result);
+
+        var responseEntries = new JsonArray();
+        foreach (var plan in plans)
+        {
+            var result = byIndex[plan.Index];
+            var response = new JsonObject
+            {
+                ["status"] = plan.Method == "DELETE" ? "204 No Content" : result.Created ? "201 Created" : "200 OK",
+            };
+            if (result.VersionId > 0)
+            {
+                if (plan.Method != "DELETE")
+                {
+                    response["location"] = $"{plan.Type}/{plan.Id}/_history/{result.VersionId}";
+                }
+
+                response["etag"] = FhirServer.ETag(result.VersionId);
+                response["lastModified"] = result.LastUpdated;
+            }
+
+            var entry = new JsonObject();
+            if (result.Resource is { } written)
+            {
+                if (baseUrl is not null)
+                {
+                    entry["fullUrl"] = $"{baseUrl}/{plan.Type}/{plan.Id}";
+                }
+
+                entry["resource"] = written;
+            }
+
+            entry["response"] = response;
+            responseEntries.Add(entry);
+        }
+
+        return new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "transaction-response",
+            ["entry"] = responseEntries,
+        };
+    }
+
+    private static FhirHttpException Bad(int index, string what) => new(400, "invalid", $"Bundle.entry[{index}] {what}.");
+
+    /// <summary>Rewrites every Reference.reference that names an entry's fullUrl to the id the server gave it.</summary>
+    private static void ResolveReferences(JsonNode node, Dictionary<string, string> fullUrls, int index)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj["reference"] is JsonValue value && value.TryGetValue<string>(out var reference))
+                {
+                    if (fullUrls.TryGetValue(reference, out var resolved))
+                    {
+                        obj["reference"] = resolved;
+                    }
+                    else if (reference.StartsWith("urn:uuid:", StringComparison.Ordinal) || reference.StartsWith("urn:oid:", StringComparison.Ordinal))
+                    {
+                        throw new FhirHttpException(422, "processing", $"Bundle.entry[{index}] references {reference}, which is no entry's fullUrl in this transaction.");
+                    }
+                }
+
+                foreach (var child in obj.Select(p => p.Value).OfType<JsonNode>().ToList())
+                {
+                    ResolveReferences(child, fullUrls, index);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var child in array.OfType<JsonNode>().ToList())
+                {
+                    ResolveReferences(child, fullUrls, index);
+                }
+
+                break;
+        }
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}
