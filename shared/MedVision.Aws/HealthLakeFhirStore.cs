@@ -48,7 +48,6 @@ public sealed class HealthLakeFhirStore : IFhirStore
     public const string Service = "healthlake";
     public const string IdempotencyKeyHeader = "x-amz-fhir-idempotency-key";
     private const string FhirJson = "application/fhir+json";
-    private const int MaxIdLength = 64;
 
     private readonly HttpClient http;
     private readonly HealthLakeOptions options;
@@ -100,7 +99,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
     {
         ArgumentNullException.ThrowIfNull(resource);
         var resourceType = StringOf(resource["resourceType"]);
-        if (resourceType is null || !IsValidResourceType(resourceType))
+        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
         {
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
@@ -125,7 +124,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
 
     public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         using var response = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
         var content = await ReadBodyAsync(response, cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
@@ -151,7 +150,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
     {
         ArgumentNullException.ThrowIfNull(resourceType);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!IsValidResourceType(resourceType))
+        if (!FhirAddress.IsValidResourceType(resourceType))
         {
             throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
         }
@@ -192,7 +191,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
     /// <summary>DELETE Type/id: true when it existed (2xx), false on 404/410.</summary>
     public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         using var response = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
         var content = await ReadBodyAsync(response, cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
@@ -379,34 +378,18 @@ public sealed class HealthLakeFhirStore : IFhirStore
     {
         var resourceType = StringOf(resource["resourceType"]);
         var id = StringOf(resource["id"]);
-        if (resourceType is null || !IsValidResourceType(resourceType))
+        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
         {
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (id is null || !IsValidId(id))
+        if (id is null || !FhirAddress.IsValidId(id))
         {
             throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
         }
 
         return (resourceType, id);
     }
-
-    private static void ValidateAddress(string resourceType, string id)
-    {
-        ArgumentNullException.ThrowIfNull(resourceType);
-        ArgumentNullException.ThrowIfNull(id);
-        if (!IsValidResourceType(resourceType) || !IsValidId(id))
-        {
-            throw new ValidationException("fhir.invalid_request", $"'{resourceType}/{id}' is not a valid FHIR resource address.");
-        }
-    }
-
-    private static bool IsValidResourceType(string value) =>
-        value.Length is > 0 and <= MaxIdLength && char.IsAsciiLetterUpper(value[0]) && value.All(char.IsAsciiLetter);
-
-    private static bool IsValidId(string value) =>
-        value.Length is > 0 and <= MaxIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
 
     private static string? StringOf(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -30,7 +30,6 @@ namespace MedVision.Local.Twins;
 /// </remarks>
 public sealed class SqliteFhirStore : IFhirStore, IDisposable
 {
-    private const int MaxIdLength = 64;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS resources (
@@ -96,12 +95,12 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         ArgumentNullException.ThrowIfNull(resource);
         var resourceType = StringOf(resource["resourceType"]);
         var id = StringOf(resource["id"]);
-        if (resourceType is null || !IsValidResourceType(resourceType))
+        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
         {
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (id is null || !IsValidId(id))
+        if (id is null || !FhirAddress.IsValidId(id))
         {
             throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
         }
@@ -137,12 +136,12 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     private static FhirWrite Prepare(FhirWrite write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        if (!IsValidResourceType(write.ResourceType))
+        if (!FhirAddress.IsValidResourceType(write.ResourceType))
         {
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (!IsValidId(write.Id))
+        if (!FhirAddress.IsValidId(write.Id))
         {
             throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
         }
@@ -247,7 +246,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     public async Task<(FhirReadState State, JsonObject? Resource)> ReadVersionAsync(
         string resourceType, string id, long versionId, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM history WHERE resource_type = $type AND id = $id AND version_id = $version;";
@@ -266,7 +265,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Every version of one resource (or of every resource of the type when <paramref name="id"/> is null), deletes included, newest first.</summary>
     public async Task<IReadOnlyList<FhirVersion>> VersionsAsync(string resourceType, string? id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id ?? "x");
+        FhirAddress.Validate(resourceType, id ?? "x");
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = id is null
@@ -292,7 +291,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Every current resource of a type, ordered by id (the REST layer's search filters these).</summary>
     public async Task<IReadOnlyList<JsonObject>> AllAsync(string resourceType, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, "x");
+        FhirAddress.Validate(resourceType, "x");
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM resources WHERE resource_type = $type ORDER BY id;";
@@ -302,7 +301,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
 
     public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM resources WHERE resource_type = $type AND id = $id;";
@@ -314,7 +313,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Every stored version of a resource, oldest first; deletes leave no entry.</summary>
     public async Task<IReadOnlyList<JsonObject>> HistoryAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = """
@@ -330,7 +329,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(resourceType);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!IsValidResourceType(resourceType))
+        if (!FhirAddress.IsValidResourceType(resourceType))
         {
             throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
         }
@@ -356,7 +355,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Removes the current version; history stays, with a tombstone so a later upsert continues the numbering.</summary>
     public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        ValidateAddress(resourceType, id);
+        FhirAddress.Validate(resourceType, id);
         var result = await WriteAsync([new FhirWrite(resourceType, id, Resource: null, IfMatch: null)], cancellationToken);
         return result[0].Existed;
     }
@@ -364,22 +363,6 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     public void Dispose() => db.Dispose();
 
     /// <summary>FHIR resource type names: letters only, starting upper case (Patient, DiagnosticReport).</summary>
-    private static bool IsValidResourceType(string value) =>
-        value.Length is > 0 and <= MaxIdLength && char.IsAsciiLetterUpper(value[0]) && value.All(char.IsAsciiLetter);
-
-    /// <summary>The FHIR id rule: [A-Za-z0-9\-\.]{1,64}.</summary>
-    private static bool IsValidId(string value) =>
-        value.Length is > 0 and <= MaxIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
-
-    private static void ValidateAddress(string resourceType, string id)
-    {
-        ArgumentNullException.ThrowIfNull(resourceType);
-        ArgumentNullException.ThrowIfNull(id);
-        if (!IsValidResourceType(resourceType) || !IsValidId(id))
-        {
-            throw new ValidationException("fhir.invalid_request", $"'{resourceType}/{id}' is not a valid FHIR resource address.");
-        }
-    }
 
     private static string FhirInstant(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
