@@ -133,6 +133,38 @@ namespace MedVision.Cli
                 ? uri
                 : throw new UsageException($"--model-endpoint must be an http(s) URL such as http://127.0.0.1:8080, not '{url}'");
 
+        /// <summary>
+        /// The option loop every command shares: <paramref name="option"/> handles a name it knows (pulling its value
+        /// with the function it is given) and answers true; other "-x" names are usage errors, the rest positional.
+        /// </summary>
+        private static List<string> ReadArguments(string[] args, int start, Func<string, Func<string>, bool> option)
+        {
+            var positional = new List<string>();
+            for (var i = start; i < args.Length; i++)
+            {
+                var name = args[i];
+                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value");
+                if (option(name, Value))
+                {
+                    continue;
+                }
+
+                if (name.StartsWith('-') && name.Length > 1)
+                {
+                    throw new UsageException($"unknown option '{name}'");
+                }
+
+                positional.Add(name);
+            }
+
+            return positional;
+        }
+
+        private static int ParseWholeNumber(string option, string raw, int min, int max) =>
+            int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                ? value
+                : throw new UsageException($"{option} must be a whole number from {min} to {max}, not '{raw}'");
+
         public static ReviewOptions ParseReview(string[] args)
         {
             ArgumentNullException.ThrowIfNull(args);
@@ -142,37 +174,20 @@ namespace MedVision.Cli
                     "review needs a subcommand: review modality <image-id> <xray|mri|ct|ultrasound>, or review report <report-id|image-id> --status final|amended");
             }
 
-            var positional = new List<string>();
             string outDir = "medvision-out", reviewer = "local-reviewer";
             string? state = null;
             Uri? modelEndpoint = null;
-            for (var i = 1; i < args.Length; i++)
+            var positional = ReadArguments(args, 1, (name, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-                switch (args[i])
+                switch (name)
                 {
-                    case "--out" or "-o":
-                        outDir = Value();
-                        break;
-                    case "--state":
-                        state = Value();
-                        break;
-                    case "--reviewer":
-                        reviewer = Value();
-                        break;
-                    case "--model-endpoint":
-                        modelEndpoint = ParseModelEndpoint(Value());
-                        break;
-                    default:
-                        if (args[i].StartsWith('-') && args[i].Length > 1)
-                        {
-                            throw new UsageException($"unknown option '{args[i]}'");
-                        }
-
-                        positional.Add(args[i]);
-                        break;
+                    case "--out" or "-o": outDir = value(); return true;
+                    case "--state": state = value(); return true;
+                    case "--reviewer": reviewer = value(); return true;
+                    case "--model-endpoint": modelEndpoint = ParseModelEndpoint(value()); return true;
+                    default: return false;
                 }
-            }
+            });
 
             return positional.Count == 2
                 ? new ReviewOptions(positional[0], positional[1], outDir, state, reviewer, modelEndpoint)
@@ -182,45 +197,28 @@ namespace MedVision.Cli
         public static ReportReviewOptions ParseReportReview(string[] args)
         {
             ArgumentNullException.ThrowIfNull(args);
-            var positional = new List<string>();
             string outDir = "medvision-out", reviewer = "local-reviewer";
             string? state = null, conclusion = null;
             ReportReviewStatus? status = null;
-            for (var i = 1; i < args.Length; i++)
+            var positional = ReadArguments(args, 1, (name, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-                switch (args[i])
+                switch (name)
                 {
-                    case "--out" or "-o":
-                        outDir = Value();
-                        break;
-                    case "--state":
-                        state = Value();
-                        break;
-                    case "--reviewer":
-                        reviewer = Value();
-                        break;
-                    case "--conclusion":
-                        conclusion = Value();
-                        break;
+                    case "--out" or "-o": outDir = value(); return true;
+                    case "--state": state = value(); return true;
+                    case "--reviewer": reviewer = value(); return true;
+                    case "--conclusion": conclusion = value(); return true;
                     case "--status":
-                        status = Value() switch
+                        status = value() switch
                         {
                             "final" => ReportReviewStatus.Final,
                             "amended" => ReportReviewStatus.Amended,
                             var other => throw new UsageException($"--status must be final or amended, not '{other}'"),
                         };
-                        break;
-                    default:
-                        if (args[i].StartsWith('-') && args[i].Length > 1)
-                        {
-                            throw new UsageException($"unknown option '{args[i]}'");
-                        }
-
-                        positional.Add(args[i]);
-                        break;
+                        return true;
+                    default: return false;
                 }
-            }
+            });
 
             if (positional.Count != 1)
             {
@@ -237,29 +235,17 @@ namespace MedVision.Cli
             string outDir = "medvision-out";
             string? state = null;
             var port = 8080;
-            for (var i = 0; i < args.Length; i++)
+            // serve takes no positional arguments: anything it does not know is refused by name.
+            _ = ReadArguments(args, 0, (name, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-                switch (args[i])
+                switch (name)
                 {
-                    case "--out" or "-o":
-                        outDir = Value();
-                        break;
-                    case "--state":
-                        state = Value();
-                        break;
-                    case "--port":
-                        var raw = Value();
-                        if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
-                        {
-                            throw new UsageException($"--port must be a whole number from 0 to 65535, not '{raw}'");
-                        }
-
-                        break;
-                    default:
-                        throw new UsageException($"unknown argument '{args[i]}' for serve");
+                    case "--out" or "-o": outDir = value(); return true;
+                    case "--state": state = value(); return true;
+                    case "--port": port = ParseWholeNumber("--port", value(), 0, 65535); return true;
+                    default: throw new UsageException($"unknown argument '{name}' for serve");
                 }
-            }
+            });
 
             return new ServeOptions(outDir, state, port);
         }
@@ -267,49 +253,23 @@ namespace MedVision.Cli
         public static AnalyzeOptions ParseAnalyze(string[] args)
         {
             ArgumentNullException.ThrowIfNull(args);
-            var inputs = new List<string>();
             string outDir = "medvision-out", user = "local-user";
             string? state = null, routesFile = null;
             Uri? modelEndpoint = null;
             var parallel = Environment.ProcessorCount;
-            for (var i = 0; i < args.Length; i++)
+            var inputs = ReadArguments(args, 0, (name, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-                switch (args[i])
+                switch (name)
                 {
-                    case "--out" or "-o":
-                        outDir = Value();
-                        break;
-                    case "--parallel" or "-p":
-                        var raw = Value();
-                        if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out parallel) || parallel < 1 || parallel > 256)
-                        {
-                            throw new UsageException($"--parallel must be a whole number from 1 to 256, not '{raw}'");
-                        }
-
-                        break;
-                    case "--user":
-                        user = Value();
-                        break;
-                    case "--state":
-                        state = Value();
-                        break;
-                    case "--model-endpoint":
-                        modelEndpoint = ParseModelEndpoint(Value());
-                        break;
-                    case "--model-routes":
-                        routesFile = Value();
-                        break;
-                    default:
-                        if (args[i].StartsWith('-') && args[i].Length > 1)
-                        {
-                            throw new UsageException($"unknown option '{args[i]}'");
-                        }
-
-                        inputs.Add(args[i]);
-                        break;
+                    case "--out" or "-o": outDir = value(); return true;
+                    case "--parallel" or "-p": parallel = ParseWholeNumber("--parallel", value(), 1, 256); return true;
+                    case "--user": user = value(); return true;
+                    case "--state": state = value(); return true;
+                    case "--model-endpoint": modelEndpoint = ParseModelEndpoint(value()); return true;
+                    case "--model-routes": routesFile = value(); return true;
+                    default: return false;
                 }
-            }
+            });
 
             return inputs.Count == 0
                 ? throw new UsageException("analyze needs at least one file or folder")

@@ -25,12 +25,6 @@ public sealed record PipelineOptions
 
     /// <summary>Which model endpoint serves which job (MEDVISION_MODEL_ROUTES).</summary>
     public Inference.ModelRoutingOptions Routes { get; init; } = new();
-
-    /// <summary>Base URL used for fullUrl in exported FHIR bundles.</summary>
-    public string FhirBaseUrl { get; init; } = "http://127.0.0.1:8080/fhir";
-
-    /// <summary>Version string of the pipeline itself, watermarked on heatmaps.</summary>
-    public string PipelineVersion { get; init; } = "medvision-0.1.0";
 }
 
 /// <summary>The object key layout (spec: S3 bucket structure).</summary>
