@@ -250,7 +250,7 @@ internal sealed class InvocationHandler(ReferenceModelHost host, Dictionary<stri
             ("path", context.Request.Path.Value),
             ("endpoint", endpoint),
             ("variant", variant),
-            ("task", request is null ? null : request.Task == InferenceTask.Classify ? "classify" : "detect"),
+            ("task", request is null ? null : request.Task.WireName()),
             ("modality", request?.Modality?.WireName()),
             ("status", status),
             ("code", code),

@@ -1,31 +1,59 @@
 using System.Text.Json.Serialization;
+using MedVision.Core.Json;
 
 namespace MedVision.Core.Analysis;
 
-[JsonConverter(typeof(JsonStringEnumConverter<AbnormalityType>))]
+[JsonConverter(typeof(AbnormalityTypeJsonConverter))]
 public enum AbnormalityType
 {
-    [JsonStringEnumMemberName("tumor")] Tumor,
-    [JsonStringEnumMemberName("lesion")] Lesion,
-    [JsonStringEnumMemberName("infection")] Infection,
-    [JsonStringEnumMemberName("fracture")] Fracture,
-    [JsonStringEnumMemberName("other")] Other,
+    Tumor,
+    Lesion,
+    Infection,
+    Fracture,
+    Other,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<Severity>))]
+[JsonConverter(typeof(SeverityJsonConverter))]
 public enum Severity
 {
-    [JsonStringEnumMemberName("low")] Low,
-    [JsonStringEnumMemberName("medium")] Medium,
-    [JsonStringEnumMemberName("high")] High,
+    Low,
+    Medium,
+    High,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<OverallAssessment>))]
+[JsonConverter(typeof(OverallAssessmentJsonConverter))]
 public enum OverallAssessment
 {
-    [JsonStringEnumMemberName("normal")] Normal,
-    [JsonStringEnumMemberName("abnormal")] Abnormal,
+    Normal,
+    Abnormal,
 }
+
+/// <summary>The wire names of the analysis enums (JSON, reports, progress lines).</summary>
+public static class AnalysisWireNames
+{
+    public static WireEnum<AbnormalityType> Types { get; } = new(
+        (AbnormalityType.Tumor, "tumor"),
+        (AbnormalityType.Lesion, "lesion"),
+        (AbnormalityType.Infection, "infection"),
+        (AbnormalityType.Fracture, "fracture"),
+        (AbnormalityType.Other, "other"));
+
+    public static WireEnum<Severity> Severities { get; } = new((Severity.Low, "low"), (Severity.Medium, "medium"), (Severity.High, "high"));
+
+    public static WireEnum<OverallAssessment> Assessments { get; } = new((OverallAssessment.Normal, "normal"), (OverallAssessment.Abnormal, "abnormal"));
+
+    public static string WireName(this AbnormalityType type) => Types.Name(type);
+
+    public static string WireName(this Severity severity) => Severities.Name(severity);
+
+    public static string WireName(this OverallAssessment assessment) => Assessments.Name(assessment);
+}
+
+public sealed class AbnormalityTypeJsonConverter() : WireEnumConverter<AbnormalityType>(AnalysisWireNames.Types);
+
+public sealed class SeverityJsonConverter() : WireEnumConverter<Severity>(AnalysisWireNames.Severities);
+
+public sealed class OverallAssessmentJsonConverter() : WireEnumConverter<OverallAssessment>(AnalysisWireNames.Assessments);
 
 /// <summary>Axis-aligned box in image pixels; (X, Y) is the top-left corner.</summary>
 public readonly record struct BoundingBox(

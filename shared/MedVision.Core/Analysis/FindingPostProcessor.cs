@@ -90,12 +90,12 @@ public static class FindingPostProcessor
         var cy = d.Box.Y + (d.Box.Height / 2.0);
         var horizontal = cx < imageWidth / 3.0 ? "left" : cx > imageWidth * 2 / 3.0 ? "right" : "central";
         var vertical = cy < imageHeight / 3.0 ? "upper" : cy > imageHeight * 2 / 3.0 ? "lower" : "middle";
-        var type = d.Type.ToString().ToLowerInvariant();
+        var type = d.Type.WireName();
         return $"{Capitalize(SeverityWord(d.Severity))}-severity {type} candidate in the {vertical} {horizontal} region of the {modalityName} image, " +
                $"{d.Box.Width}×{d.Box.Height} px, confidence {d.Confidence:0.00}.";
     }
 
-    private static string SeverityWord(Severity s) => s.ToString().ToLowerInvariant();
+    private static string SeverityWord(Severity s) => s.WireName();
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

@@ -1,44 +1,30 @@
 using System.Text.Json.Serialization;
+using MedVision.Core.Json;
 
 namespace MedVision.Core.Classification;
 
-[JsonConverter(typeof(JsonStringEnumConverter<Modality>))]
+[JsonConverter(typeof(ModalityJsonConverter))]
 public enum Modality
 {
-    [JsonStringEnumMemberName("xray")] XRay,
-    [JsonStringEnumMemberName("mri")] Mri,
-    [JsonStringEnumMemberName("ct")] Ct,
-    [JsonStringEnumMemberName("ultrasound")] Ultrasound,
+    XRay,
+    Mri,
+    Ct,
+    Ultrasound,
 }
+
+public sealed class ModalityJsonConverter() : WireEnumConverter<Modality>(Modalities.WireNames);
 
 public static class Modalities
 {
-    public static IReadOnlyList<Modality> All { get; } = [Modality.XRay, Modality.Mri, Modality.Ct, Modality.Ultrasound];
+    /// <summary>The wire names used in JSON, endpoint names and reports.</summary>
+    public static WireEnum<Modality> WireNames { get; } = new(
+        (Modality.XRay, "xray"), (Modality.Mri, "mri"), (Modality.Ct, "ct"), (Modality.Ultrasound, "ultrasound"));
 
-    /// <summary>The wire name used in JSON, endpoint names and reports.</summary>
-    public static string WireName(this Modality modality) => modality switch
-    {
-        Modality.XRay => "xray",
-        Modality.Mri => "mri",
-        Modality.Ct => "ct",
-        Modality.Ultrasound => "ultrasound",
-        _ => throw new ArgumentOutOfRangeException(nameof(modality)),
-    };
+    public static IReadOnlyList<Modality> All { get; } = WireNames.All;
 
-    public static bool TryParse(string? value, out Modality modality)
-    {
-        foreach (var m in All)
-        {
-            if (string.Equals(m.WireName(), value, StringComparison.OrdinalIgnoreCase))
-            {
-                modality = m;
-                return true;
-            }
-        }
+    public static string WireName(this Modality modality) => WireNames.Name(modality);
 
-        modality = default;
-        return false;
-    }
+    public static bool TryParse(string? value, out Modality modality) => WireNames.TryParse(value, out modality, ignoreCase: true);
 
     /// <summary>Human-readable name for reports.</summary>
     public static string DisplayName(this Modality modality) => modality switch

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MedVision.Core.Json;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 
@@ -61,15 +62,24 @@ public static class InferenceContract
     }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<InferenceTask>))]
+[JsonConverter(typeof(InferenceTaskJsonConverter))]
 public enum InferenceTask
 {
     /// <summary>Score the four modalities.</summary>
-    [JsonStringEnumMemberName("classify")] Classify,
+    Classify,
 
     /// <summary>Find abnormalities in an image of a known modality.</summary>
-    [JsonStringEnumMemberName("detect")] Detect,
+    Detect,
 }
+
+public static class InferenceTasks
+{
+    public static WireEnum<InferenceTask> WireNames { get; } = new((InferenceTask.Classify, "classify"), (InferenceTask.Detect, "detect"));
+
+    public static string WireName(this InferenceTask task) => WireNames.Name(task);
+}
+
+public sealed class InferenceTaskJsonConverter() : WireEnumConverter<InferenceTask>(InferenceTasks.WireNames);
 
 /// <summary>What the pipeline sends a model endpoint.</summary>
 public sealed record ModelRequest

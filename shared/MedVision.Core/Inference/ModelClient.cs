@@ -164,7 +164,7 @@ public sealed class ModelClient(ModelRouter router, ModelRoutingOptions routes, 
 
         if (r.Task != task)
         {
-            problems.Add($"task is '{r.Task.ToString().ToLowerInvariant()}', the request asked for '{task.ToString().ToLowerInvariant()}'");
+            problems.Add($"task is '{r.Task.WireName()}', the request asked for '{task.WireName()}'");
         }
 
         if (r.InputWidth != input.Width || r.InputHeight != input.Height)

@@ -48,7 +48,7 @@ public sealed class AnalyzeStage(IObjectStore objects, ImageLoader loader, Model
         var via = call.UsedFallback ? $"{call.Target} (fallback)" : call.Target.ToString();
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Analyze, r => r with { AnalysisSummary = summary },
-            $"{summary.OverallAssessment.ToString().ToLowerInvariant()}, {summary.AbnormalityCount} finding(s) via {via}", ct);
+            $"{summary.OverallAssessment.WireName()}, {summary.AbnormalityCount} finding(s) via {via}", ct);
         return summary;
     }
 

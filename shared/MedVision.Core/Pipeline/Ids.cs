@@ -41,7 +41,7 @@ public static class ObjectKeys
 
     /// <summary>A model input too large to send inline; the request carries this object's S3 URI.</summary>
     public static string ModelInput(string imageId, Inference.InferenceTask task, int width, int height) =>
-        $"preprocessed/{imageId}/{(task == Inference.InferenceTask.Classify ? "classify" : "detect")}-{width}x{height}.png";
+        $"preprocessed/{imageId}/{Inference.InferenceTasks.WireName(task)}-{width}x{height}.png";
 
     public static string Heatmap(string imageId) => $"heatmaps/{imageId}/overlay.png";
 

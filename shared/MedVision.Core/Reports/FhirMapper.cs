@@ -262,7 +262,7 @@ public static class FhirMapper
             Started = FhirDateTime(record.AcquisitionDate),
             NumberOfSeries = 1,
             NumberOfInstances = 1,
-            Description = dicom?.StudyDescription ?? $"{modality.DisplayName()} image uploaded as {record.FileFormat.ToString().ToUpperInvariant()}",
+            Description = dicom?.StudyDescription ?? $"{modality.DisplayName()} image uploaded as {record.FileFormat.WireName()}",
         };
 
         // series.uid is a DICOM UID (1..1), so a PNG/JPEG upload has no series element.
@@ -317,7 +317,7 @@ public static class FhirMapper
             Identifier = [new Identifier(AbnormalityIdSystem, finding.AbnormalityId)],
             Status = "preliminary",
             Category = [new CodeableConcept(ObservationCategorySystem, "imaging", "Imaging")],
-            Code = new CodeableConcept(SnomedSystem, code, display, $"AI-detected {finding.Type.ToString().ToLowerInvariant()}"),
+            Code = new CodeableConcept(SnomedSystem, code, display, $"AI-detected {finding.Type.WireName()}"),
             Subject = Reference.To("Patient", patientId),
             EffectiveDateTime = Instant(issued),
             Issued = Instant(issued),

@@ -73,7 +73,7 @@ public static class ReportPdf
         {
             var f = report.DetailedFindings[i];
             var b = f.BoundingBox;
-            flow.Paragraph(string.Create(inv, $"Finding {i + 1}: {f.Type.ToString().ToLowerInvariant()}, severity {f.Severity.ToString().ToLowerInvariant()}, confidence {Percent(f.Confidence)}"), PdfFont.HelveticaBold);
+            flow.Paragraph(string.Create(inv, $"Finding {i + 1}: {f.Type.WireName()}, severity {f.Severity.WireName()}, confidence {Percent(f.Confidence)}"), PdfFont.HelveticaBold);
             flow.Paragraph(string.Create(inv, $"Bounding box: x {b.X}, y {b.Y}, width {b.Width}, height {b.Height} (pixels)"));
             flow.Paragraph(f.Description);
             flow.Gap(4);
