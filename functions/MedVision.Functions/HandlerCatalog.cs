@@ -22,16 +22,16 @@ public sealed class HandlerCatalog
             ? h
             : throw new KeyNotFoundException($"No handler named '{name}'. Known handlers: {string.Join(", ", handlers.Keys.Order(StringComparer.Ordinal))}.");
 
-    /// <summary>The state machine task handlers only (no workflow needed to build them).</summary>
-    public static HandlerCatalog ForStateMachine(PipelineStages stages) => new(StageHandlers.Create(stages));
-
-    /// <summary>All handlers: state machine tasks and the API.</summary>
-    public static HandlerCatalog ForAll(PipelineStages stages, UploadService uploads, ImageQueries queries) =>
-        new(StageHandlers.Create(stages).Concat<IJsonHandler>(
+    /// <summary>Every handler over one set of services: the state machine's tasks and the API.</summary>
+    public static HandlerCatalog Create(PipelineServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return new(StageHandlers.Create(services).Concat<IJsonHandler>(
         [
-            new UploadHandler(uploads),
-            new GetImageHandler(queries),
-            new GetAnalysisHandler(queries),
-            new HistoryHandler(queries),
+            new UploadHandler(services.Uploads),
+            new GetImageHandler(services.Queries),
+            new GetAnalysisHandler(services.Queries),
+            new HistoryHandler(services.Queries),
         ]));
+    }
 }

@@ -15,7 +15,8 @@ public class ManualReviewServiceTests
     private readonly ManualClock clock = new();
     private readonly ManualReviewService reviews;
 
-    public ManualReviewServiceTests() => reviews = new ManualReviewService(records, workflow, events, clock, new SequentialIds("audit"));
+    public ManualReviewServiceTests() =>
+        reviews = new TestPlatform { Records = records, Workflow = workflow, Events = events, Time = clock, Ids = new SequentialIds("audit") }.Build().Reviews;
 
     private async Task<ImageRecord> SeedAsync(ImageStatus status, string? token)
     {
@@ -56,7 +57,7 @@ public class ManualReviewServiceTests
             ((string)answer["modality"]!, (double)answer["confidence"]!, (bool)answer["requires_manual_review"]!, (string)answer["model_version"]!, (string)answer["source"]!));
         var audit = Assert.Single(await records.ReadAuditAsync("img-1"));
         Assert.Equal(("dr-b", "image.modality_reviewed", "modality=mri"), (audit.Actor, audit.Action, audit.Detail));
-        Assert.Contains(events.Events, e => e.Type == PipelineEvent.StageCompleted && e.Stage == PipelineStage.ManualReview);
+        Assert.Contains(events.Events, e => e.Type == PipelineEventType.StageCompleted && e.Stage == PipelineStage.ManualReview);
     }
 
     [Theory]

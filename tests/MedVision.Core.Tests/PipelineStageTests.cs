@@ -27,15 +27,21 @@ public class PipelineStageTests
     private readonly ManualClock clock = new();
     private readonly SequentialIds ids = new();
     private readonly ScriptedEndpoint endpoint;
-    private readonly PipelineStages stages;
+    private readonly PipelineServices stages;
     private readonly UploadService uploads;
 
     public PipelineStageTests()
     {
         endpoint = new ScriptedEndpoint(Answer);
-        stages = new PipelineStages(objects, archive, fhir, records, endpoint, events, clock, ids, new PipelineOptions());
-        uploads = new UploadService(objects, archive, records, workflow, events, clock, ids);
+        stages = Platform(endpoint).Build();
+        uploads = stages.Uploads;
     }
+
+    private TestPlatform Platform(IInferenceEndpoint inference) => new()
+    {
+        Objects = objects, Archive = archive, Fhir = fhir, Records = records, Workflow = workflow, Events = events, Time = clock, Ids = ids,
+        Inference = inference,
+    };
 
     /// <summary>Classifier: xray 0.9; detectors: one lesion whose model name is the endpoint, boxes in model-input pixels.</summary>
     private static EndpointResponse Answer(string endpointName, ModelRequest request)
@@ -161,7 +167,7 @@ public class PipelineStageTests
         Assert.Equal(["medvision-modality-classifier", "medvision-xray-detector"], endpoint.Calls.ToArray()); // Property 8
 
         var record = (await records.GetAsync(id))!;
-        foreach (var stage in new[] { "upload", "classify", "analyze", "heatmap", "report", "finalize" })
+        foreach (var stage in new[] { PipelineStage.Upload, PipelineStage.Classify, PipelineStage.Analyze, PipelineStage.Heatmap, PipelineStage.Report, PipelineStage.Finalize })
         {
             Assert.True(record.StageTimings.TryGetValue(stage, out var t), $"no timing for {stage}");
             Assert.NotNull(t.CompletedAt);
@@ -183,7 +189,7 @@ public class PipelineStageTests
         Assert.Single(stored.DetailedFindings);
         Assert.NotEmpty(stored.Recommendations);
         Assert.NotNull(stored.Visualizations.HeatmapImageUrl);
-        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageCompleted && e.ImageId == id); // Property 30
+        Assert.Contains(events.Events, e => e.Type == PipelineEventType.ImageCompleted && e.ImageId == id); // Property 30
     }
 
     // Feature: medvision-ai-platform, Property 22: reports of one modality share one structure.
@@ -225,14 +231,14 @@ public class PipelineStageTests
         Assert.Equal("timed out", record.ErrorMessage);
         Assert.Equal("ModelUnavailableException", record.ErrorCode);
         Assert.True(objects.Objects.ContainsKey(record.StorageLocation));
-        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageFailed);
+        Assert.Contains(events.Events, e => e.Type == PipelineEventType.ImageFailed);
     }
 
     [Fact]
     public async Task Analyze_WhenDetectorAnswersOutsideTheContract_ShouldThrowModelOutputInvalid()
     {
         var badEndpoint = new ScriptedEndpoint((_, _) => new EndpointResponse("application/json", "{\"nonsense\":true}"u8.ToArray()));
-        var badStages = new PipelineStages(objects, archive, fhir, records, badEndpoint, events, clock, ids, new PipelineOptions());
+        var badStages = Platform(badEndpoint).Build();
         var id = await UploadAsync();
         await Assert.ThrowsAsync<ModelOutputInvalidException>(() =>
             badStages.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = Modality.Ct }));
@@ -337,7 +343,7 @@ public class PipelineStageTests
     [Fact]
     public async Task History_WhenLimitIsOutOfRange_ShouldRejectIt()
     {
-        var queries = new ImageQueries(records, objects, clock, ids);
+        var queries = stages.Queries;
         await Assert.ThrowsAsync<ValidationException>(() => queries.HistoryAsync("u1", 0, null));
         await Assert.ThrowsAsync<ValidationException>(() => queries.HistoryAsync("u1", ImageQueries.MaxHistoryLimit + 1, null));
     }
@@ -346,7 +352,7 @@ public class PipelineStageTests
     public async Task GetImageAsync_WhenImageBelongsToAnotherUser_ShouldAnswerNotFound()
     {
         var id = await UploadAsync();
-        var queries = new ImageQueries(records, objects, clock, ids);
+        var queries = stages.Queries;
         await Assert.ThrowsAsync<NotFoundException>(() => queries.GetImageAsync(id, "someone-else"));
         Assert.Equal(id, (await queries.GetImageAsync(id, "u1")).ImageId);
     }

@@ -17,7 +17,7 @@ public sealed class ReportReviewServiceTests
     private readonly InMemoryRecordStore records = new();
     private readonly ManualClock clock = new();
     private readonly SequentialIds ids = new();
-    private readonly PipelineStages stages;
+    private readonly PipelineServices stages;
     private readonly UploadService uploads;
     private readonly ReportReviewService reviews;
 
@@ -26,9 +26,9 @@ public sealed class ReportReviewServiceTests
         var endpoint = new ScriptedEndpoint((name, request) => name == "medvision-modality-classifier"
             ? ModelAnswers.Scores(request, 0.9)
             : ModelAnswers.Findings(request, name, ModelAnswers.Finding(AbnormalityType.Lesion, 0.91, Severity.High, 4, 4, 8, 8)));
-        stages = new PipelineStages(objects, new InMemoryArchive(), fhir, records, endpoint, new RecordingEvents(), clock, ids, new PipelineOptions());
-        uploads = new UploadService(objects, new InMemoryArchive(), records, new RecordingWorkflow(), new RecordingEvents(), clock, ids);
-        reviews = new ReportReviewService(fhir, records, objects, clock, new SequentialIds("audit"));
+        stages = new TestPlatform { Objects = objects, Fhir = fhir, Records = records, Inference = endpoint, Time = clock, Ids = ids }.Build();
+        uploads = stages.Uploads;
+        reviews = stages.ReportReviews;
     }
 
     private async Task<(string ImageId, ReportResult Report)> ReportedImageAsync()

@@ -18,14 +18,16 @@ public class ReportStageTransactionTests
     private readonly InMemoryRecordStore records = new();
     private readonly ManualClock clock = new();
     private readonly SequentialIds ids = new();
-    private readonly PipelineStages stages;
+    private readonly PipelineServices stages;
     private readonly UploadService uploads;
 
     public ReportStageTransactionTests()
     {
-        var events = new RecordingEvents();
-        stages = new PipelineStages(objects, archive, fhir, records, new ScriptedEndpoint(Answer), events, clock, ids, new PipelineOptions());
-        uploads = new UploadService(objects, archive, records, new RecordingWorkflow(), events, clock, ids);
+        stages = new TestPlatform
+        {
+            Objects = objects, Archive = archive, Fhir = fhir, Records = records, Inference = new ScriptedEndpoint(Answer), Time = clock, Ids = ids,
+        }.Build();
+        uploads = stages.Uploads;
     }
 
     private static EndpointResponse Answer(string endpointName, ModelRequest request) => endpointName == "medvision-modality-classifier"

@@ -98,7 +98,7 @@ public sealed class AnalyzeCommandTests : IDisposable
             var record = await records.GetAsync(imageId);
             Assert.NotNull(record);
             Assert.Equal(ImageStatus.Completed, record.Status);
-            foreach (var stage in new[] { "upload", "classify", "analyze", "heatmap", "report", "finalize" })
+            foreach (var stage in new[] { PipelineStage.Upload, PipelineStage.Classify, PipelineStage.Analyze, PipelineStage.Heatmap, PipelineStage.Report, PipelineStage.Finalize })
             {
                 Assert.True(record.StageTimings.TryGetValue(stage, out var timing) && timing.CompletedAt is not null, $"{label}: no completed timing for {stage}");
             }

@@ -44,7 +44,7 @@ public sealed class FaultTests : IDisposable
 
     private sealed record Harness(
         LocalWorkflow Workflow, UploadService Uploads, InMemoryObjectStore Objects, InMemoryRecordStore Records, InstantTimeProvider Clock,
-        PipelineStages Stages);
+        PipelineServices Stages);
 
     private Harness Build(IInferenceEndpoint endpoint, double jitter = 0.999, ModelRoutingOptions? routes = null)
     {
@@ -52,15 +52,15 @@ public sealed class FaultTests : IDisposable
         var records = new InMemoryRecordStore();
         var clock = new InstantTimeProvider();
         var ids = new SequentialIds();
-        var events = new RecordingEvents();
-        var stages = new PipelineStages(objects, new InMemoryArchive(), new InMemoryFhirStore(), records, endpoint, events, clock, ids,
-            new PipelineOptions { Routes = routes ?? new ModelRoutingOptions() });
         Directory.CreateDirectory(stateDir);
-        var workflow = new LocalWorkflow(
-            LocalPlatform.LoadDefinition(), new LambdaArnInvoker(HandlerCatalog.ForStateMachine(stages)), clock,
-            Path.Combine(stateDir, $"workflow-{workflows.Count}.db"), () => jitter);
-        workflows.Add(workflow);
-        return new Harness(workflow, new UploadService(objects, new InMemoryArchive(), records, workflow, events, clock, ids), objects, records, clock, stages);
+        LocalWorkflow? workflow = null;
+        var stages = new TestPlatform
+        {
+            Objects = objects, Records = records, Inference = endpoint, Time = clock, Ids = ids,
+            Options = new PipelineOptions { Routes = routes ?? new ModelRoutingOptions() },
+        }.Build(resolve => workflow = LocalPlatform.CreateWorkflow(resolve, clock, Path.Combine(stateDir, $"workflow-{workflows.Count}.db"), () => jitter));
+        workflows.Add(workflow!);
+        return new Harness(workflow!, stages.Uploads, objects, records, clock, stages);
     }
 
     private static byte[] Png()

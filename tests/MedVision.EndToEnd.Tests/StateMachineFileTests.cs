@@ -90,14 +90,17 @@ public sealed class StateMachineFileTests : IDisposable
         Assert.Equal(HandlerNames.StateMachineFunctions.Count, definition.TaskResources.Count);
     }
 
+    /// <summary>The services of the last <see cref="Build"/>.</summary>
+    private PipelineServices? services;
+
     private (LocalWorkflow Workflow, UploadService Uploads) Build(IInferenceEndpoint endpoint, IObjectStore? objectStore = null)
     {
         var store = objectStore ?? objects;
-        var stages = new PipelineStages(store, new InMemoryArchive(), fhir, records, endpoint, events, clock, ids, new PipelineOptions());
-        var workflow = new LocalWorkflow(
-            LocalPlatform.LoadDefinition(), new LambdaArnInvoker(HandlerCatalog.ForStateMachine(stages)), clock, Path.Combine(stateDir, "workflow.db"), () => 0.999);
-        workflows.Add(workflow);
-        return (workflow, new UploadService(store, new InMemoryArchive(), records, workflow, events, clock, ids));
+        LocalWorkflow? workflow = null;
+        services = new TestPlatform { Objects = store, Fhir = fhir, Records = records, Inference = endpoint, Events = events, Time = clock, Ids = ids }
+            .Build(resolve => workflow = LocalPlatform.CreateWorkflow(resolve, clock, Path.Combine(stateDir, "workflow.db"), () => 0.999));
+        workflows.Add(workflow!);
+        return (workflow!, services.Uploads);
     }
 
     private static byte[] Png(int w = 32, int h = 32)
@@ -172,9 +175,9 @@ public sealed class StateMachineFileTests : IDisposable
         Assert.Equal(ImageStatus.ManualReview, record.Status);
         Assert.NotNull(record.ReviewTaskToken);
         Assert.DoesNotContain(endpoint.Calls, c => c.Contains("detector", StringComparison.Ordinal));
-        Assert.Contains(events.Events, e => e.Type == PipelineEvent.ImageManualReview);
+        Assert.Contains(events.Events, e => e.Type == PipelineEventType.ImageManualReview);
 
-        await new ManualReviewService(records, workflow, events, clock, ids).SetModalityAsync(record.ImageId, Core.Classification.Modality.Mri, "dr-c");
+        await services!.Reviews.SetModalityAsync(record.ImageId, Core.Classification.Modality.Mri, "dr-c");
         var result = await workflow.WaitAsync(record.ImageId);
         record = (await records.GetAsync(record.ImageId))!;
 
@@ -202,11 +205,11 @@ public sealed class StateMachineFileTests : IDisposable
         Assert.Null(record.HeatmapKey);
 
         // The record says why there is no heatmap, and the stage is closed rather than left running.
-        var heatmap = record.StageTimings["heatmap"];
-        Assert.Equal("degraded", heatmap.Outcome);
+        var heatmap = record.StageTimings[PipelineStage.Heatmap];
+        Assert.Equal(StageOutcome.Degraded, heatmap.Outcome);
         Assert.NotNull(heatmap.CompletedAt);
         Assert.Contains("No space left on device", heatmap.Error, StringComparison.Ordinal);
-        Assert.Contains(events.Events, e => e.Type == PipelineEvent.StageDegraded && e.Stage == PipelineStage.Heatmap);
+        Assert.Contains(events.Events, e => e.Type == PipelineEventType.StageDegraded && e.Stage == PipelineStage.Heatmap);
     }
 
     [Fact]

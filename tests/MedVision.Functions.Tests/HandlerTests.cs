@@ -24,17 +24,10 @@ public class HandlerTests
 
     public HandlerTests()
     {
-        var clock = new ManualClock();
-        var ids = new SequentialIds();
-        var events = new RecordingEvents();
         var endpoint = new ScriptedEndpoint((name, r) => name == "medvision-modality-classifier"
             ? ModelAnswers.Scores(r, 0.97)
             : ModelAnswers.Findings(r, name));
-        var stages = new PipelineStages(objects, new InMemoryArchive(), new InMemoryFhirStore(), records, endpoint, events, clock, ids, new PipelineOptions());
-        catalog = HandlerCatalog.ForAll(
-            stages,
-            new UploadService(objects, new InMemoryArchive(), records, workflow, events, clock, ids),
-            new ImageQueries(records, objects, clock, ids));
+        catalog = HandlerCatalog.Create(new TestPlatform { Objects = objects, Records = records, Workflow = workflow, Inference = endpoint }.Build());
     }
 
     private static JsonNode Event(string name) => JsonNode.Parse(File.ReadAllText(RepoPaths.Events(name)))!;

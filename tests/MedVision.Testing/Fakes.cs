@@ -73,6 +73,8 @@ public sealed class InMemoryArchive : IImageArchive
         Task.FromResult(Sets.TryGetValue(imageSetId, out var b) ? b : null);
 
     public Task<bool> DeleteAsync(string imageSetId, CancellationToken cancellationToken = default) => Task.FromResult(Sets.TryRemove(imageSetId, out _));
+
+    public string UrlFor(string imageSetId) => $"memory://healthimaging/{imageSetId}";
 }
 
 /// <summary>
@@ -411,6 +413,13 @@ public sealed class ScriptedEndpoint(Func<string, ModelRequest, EndpointResponse
 /// <summary>Contract-conforming model answers for scripted endpoints.</summary>
 public static class ModelAnswers
 {
+    /// <summary>A confident X-ray classification, and no findings from any detector (named after its endpoint).</summary>
+    public static EndpointResponse Default(string endpoint, ModelRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Task == InferenceTask.Classify ? Scores(request, 0.95) : Findings(request, endpoint);
+    }
+
     public static EndpointResponse Json(ModelResponse response) =>
         new(InferenceContract.ContentType, JsonSerializer.SerializeToUtf8Bytes(response, MedVisionJsonContext.Default.ModelResponse));
 

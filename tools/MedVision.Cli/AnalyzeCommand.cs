@@ -16,8 +16,14 @@ public sealed record AnalyzeOptions(
     IReadOnlyList<string> Inputs, string OutputDirectory, int Parallelism, string UserId, string? StateDirectory,
     Uri? ModelEndpoint = null, string? ModelRoutesFile = null);
 
-/// <summary>Outcome of one input file.</summary>
-public sealed record ImageOutcome(string Input, string Label, string? ImageId, string Status, string? Error, string? OutputDirectory);
+/// <summary>Outcome of one input file: the image's status, or none when the upload rejected it.</summary>
+public sealed record ImageOutcome(string Input, string Label, string? ImageId, ImageStatus? Status, string? Error, string? OutputDirectory)
+{
+    public const string Rejected = "rejected";
+
+    /// <summary>The status's wire name, as summary.json and the summary line give it.</summary>
+    public string StatusName => Status?.WireName() ?? Rejected;
+}
 
 /// <summary>
 /// `medvision analyze`: uploads every input through the upload service, lets the local workflow run the
@@ -75,9 +81,9 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             async (i, token) => outcomes[i] = await ProcessAsync(platform, printer, files[i], labels[i], options, token));
         stopwatch.Stop();
 
-        var all = outcomes.Concat(missing.Select(m => new ImageOutcome(m, Path.GetFileName(m), null, "rejected", "no such file or directory", null))).ToList();
+        var all = outcomes.Concat(missing.Select(m => new ImageOutcome(m, Path.GetFileName(m), null, null, "no such file or directory", null))).ToList();
         WriteSummary(options.OutputDirectory, all, stopwatch.Elapsed, printer);
-        return all.All(o => o.Status is "completed" or "manual_review") ? 0 : 1;
+        return all.All(o => o.Status is ImageStatus.Completed or ImageStatus.ManualReview) ? 0 : 1;
     }
 
     private async Task<ImageOutcome> ProcessAsync(
@@ -96,7 +102,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         UploadResult upload;
         try
         {
-            upload = await platform.Uploads.UploadAsync(
+            upload = await platform.Services.Uploads.UploadAsync(
                 new UploadCommand { UserId = options.UserId, Content = content, FileName = Path.GetFileName(file) }, ct);
         }
         catch (MedVisionException ex)
@@ -106,12 +112,11 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
 
         printer.Register(upload.ImageId, label);
         var execution = await platform.Workflow.WaitAsync(upload.ImageId, ct);
-        var record = await platform.Records.GetAsync(upload.ImageId, ct)
+        var record = await platform.Platform.Records.GetAsync(upload.ImageId, ct)
             ?? throw new InvalidOperationException($"The record of image {upload.ImageId} vanished.");
         var outDir = Path.Combine(options.OutputDirectory, label);
         await ExportAsync(platform, record, outDir, ct);
 
-        var status = ProgressPrinter.Describe(record.Status);
         var problem = record.Status == ImageStatus.Failed
             ? $"{record.ErrorMessage} [{record.ErrorCode}]"
             : execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.WaitingForCallback ? null : $"{execution.Error}: {execution.Cause}";
@@ -128,14 +133,14 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             printer.Line($"[{label}] {"review",-13} set the modality (the classifier's best guess is {guess}): {command}");
         }
 
-        return new ImageOutcome(file, label, upload.ImageId, status, problem, outDir);
+        return new ImageOutcome(file, label, upload.ImageId, record.Status, problem, outDir);
     }
 
     private ImageOutcome Rejected(ProgressPrinter printer, string file, string label, string message)
     {
         printer.Line($"[{label}] {"upload",-13} REJECTED: {message}");
         error.WriteLine($"error: {file}: {message}");
-        return new ImageOutcome(file, label, null, "rejected", message, null);
+        return new ImageOutcome(file, label, null, null, message, null);
     }
 
     private static string Quote(string path) => path.Any(char.IsWhiteSpace) || path.Contains('\'', StringComparison.Ordinal)
@@ -150,7 +155,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         Directory.CreateDirectory(outDir);
         async Task Copy(string key, string name)
         {
-            if (await platform.Objects.GetAsync(key, ct) is { } obj)
+            if (await platform.Platform.Objects.GetAsync(key, ct) is { } obj)
             {
                 await File.WriteAllBytesAsync(Path.Combine(outDir, name), obj.Content, ct);
             }
@@ -178,23 +183,23 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
 
     private static void WriteSummary(string outDir, List<ImageOutcome> outcomes, TimeSpan elapsed, ProgressPrinter printer)
     {
-        int Count(string status) => outcomes.Count(o => o.Status == status);
-        var completed = Count("completed");
+        int Count(ImageStatus? status) => outcomes.Count(o => o.Status == status);
+        var completed = Count(ImageStatus.Completed);
         var seconds = Math.Max(elapsed.TotalSeconds, 1e-6);
         var summary = new JsonObject
         {
             ["images"] = outcomes.Count,
-            ["completed"] = completed,
-            ["manual_review"] = Count("manual_review"),
-            ["failed"] = Count("failed"),
-            ["rejected"] = Count("rejected"),
+            [ImageStatus.Completed.WireName()] = completed,
+            [ImageStatus.ManualReview.WireName()] = Count(ImageStatus.ManualReview),
+            [ImageStatus.Failed.WireName()] = Count(ImageStatus.Failed),
+            [ImageOutcome.Rejected] = Count(null),
             ["elapsed_seconds"] = Math.Round(elapsed.TotalSeconds, 3),
             ["images_per_second"] = Math.Round(outcomes.Count(o => o.ImageId is not null) / seconds, 3),
             ["results"] = new JsonArray(outcomes.Select(o => (JsonNode)new JsonObject
             {
                 ["input"] = o.Input,
                 ["image_id"] = o.ImageId,
-                ["status"] = o.Status,
+                ["status"] = o.StatusName,
                 ["error"] = o.Error,
                 ["output_directory"] = o.OutputDirectory,
             }).ToArray()),
@@ -202,8 +207,8 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         File.WriteAllBytes(Path.Combine(outDir, "summary.json"), JsonNodes.ToUtf8(summary));
         printer.Line(string.Create(
             CultureInfo.InvariantCulture,
-            $"summary: {outcomes.Count} image(s): {completed} completed, {Count("manual_review")} manual review, {Count("failed")} failed, " +
-            $"{Count("rejected")} rejected in {elapsed.TotalSeconds:0.00} s ({summary["images_per_second"]} images/s); see {Path.Combine(outDir, "summary.json")}"));
+            $"summary: {outcomes.Count} image(s): {completed} completed, {Count(ImageStatus.ManualReview)} manual review, {Count(ImageStatus.Failed)} failed, " +
+            $"{Count(null)} rejected in {elapsed.TotalSeconds:0.00} s ({summary["images_per_second"]} images/s); see {Path.Combine(outDir, "summary.json")}"));
     }
 
     /// <summary>Files as given, folders expanded recursively (hidden entries skipped), in a stable order.</summary>

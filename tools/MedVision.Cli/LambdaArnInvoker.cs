@@ -5,7 +5,8 @@ using MedVision.Functions;
 namespace MedVision.Cli;
 
 /// <summary>Resolves a Task's Lambda ARN to the in-process handler of the same name, as Lambda would run it.</summary>
-public sealed class LambdaArnInvoker(HandlerCatalog handlers) : ITaskInvoker
+/// <remarks>The catalog is looked up on each call: it is built from services that need the workflow this invoker serves.</remarks>
+public sealed class LambdaArnInvoker(Func<HandlerCatalog> catalog) : ITaskInvoker
 {
     private const string FunctionPrefix = "medvision-";
 
@@ -16,6 +17,7 @@ public sealed class LambdaArnInvoker(HandlerCatalog handlers) : ITaskInvoker
         ArgumentNullException.ThrowIfNull(resource);
         var marker = resource.LastIndexOf(":function:", StringComparison.Ordinal);
         var function = marker < 0 ? resource : resource[(marker + ":function:".Length)..];
+        var handlers = catalog();
         if (!function.StartsWith(FunctionPrefix, StringComparison.Ordinal) || !handlers.Names.Contains(function[FunctionPrefix.Length..]))
         {
             throw new TaskFailedException("Lambda.ResourceNotFoundException", $"Function not found: {resource}");

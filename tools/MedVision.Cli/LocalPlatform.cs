@@ -2,8 +2,8 @@ using System.Reflection;
 using MedVision.Asl;
 using MedVision.Core.Inference;
 using MedVision.Core.Observability;
-using MedVision.Core.Ports;
 using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
 using MedVision.Functions;
 using MedVision.Local.Events;
 using MedVision.Local.Twins;
@@ -13,85 +13,73 @@ using MedVision.Models;
 namespace MedVision.Cli;
 
 /// <summary>
-/// The composition root of the local run: embedded twins for every AWS service, the reference models
-/// in-process, and the ASL interpreter running the real state machine file. Built once per command.
+/// The composition root of the local run: embedded twins for every AWS service, the reference models in process (or
+/// a model server over HTTP), and the ASL interpreter running the real state machine file. It builds the
+/// <see cref="Core.Ports.Platform"/> once per command; everything else comes from <see cref="Services"/>.
 /// </summary>
 public sealed class LocalPlatform : IDisposable
 {
     public const string StateMachineResource = "analysis-pipeline.asl.json";
 
     private readonly StreamWriter metricsFile;
+    private readonly HttpClient? http;
+    private readonly SqliteRecordStore records;
+    private readonly SqliteFhirStore fhir;
 
-    private LocalPlatform(string stateDirectory, TimeProvider time, IIdGenerator ids, Func<double>? random, Uri? modelEndpoint, ModelRoutingOptions routes)
+    private LocalPlatform(string stateDirectory, TimeProvider time, IIdGenerator ids, Func<double> random, Uri? modelEndpoint, ModelRoutingOptions routes)
     {
         Directory.CreateDirectory(stateDirectory);
         StateDirectory = stateDirectory;
-        Time = time;
-        Objects = new DiskObjectStore(Path.Combine(stateDirectory, "objects"));
-        Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time);
-        Records = new SqliteRecordStore(Path.Combine(stateDirectory, "records.db"));
-        Fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
+        var objects = new DiskObjectStore(Path.Combine(stateDirectory, "objects"));
+        records = new SqliteRecordStore(Path.Combine(stateDirectory, "records.db"));
+        fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
         Events = new InProcessEventBus();
-        var options = new PipelineOptions { Routes = routes };
-
-        // Model inputs over the payload limit travel as s3:// URIs into this same object store.
-        var objects = Objects;
-        Models = modelEndpoint is null
-            ? new InProcessModelHost(routes, new ReferenceModelHost(new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(), objects.ReadS3UriAsync))
-            : new HttpInferenceEndpoint(Http, modelEndpoint);
         metricsFile = new StreamWriter(Path.Combine(stateDirectory, "metrics.jsonl"), append: true);
-        Metrics = new EmfMetricsWriter(metricsFile, time);
 
-        ReportSigner = LocalReportKey.OpenOrCreate(stateDirectory);
-        Stages = new PipelineStages(Objects, Archive, Fhir, Records, Models, Events, time, ids, options, Metrics, ReportSigner);
-        var taskHandlers = HandlerCatalog.ForStateMachine(Stages);
-        Definition = LoadDefinition();
-        Workflow = new LocalWorkflow(Definition, new LambdaArnInvoker(taskHandlers), time, Path.Combine(stateDirectory, "workflow.db"), random);
-        Uploads = new UploadService(Objects, Archive, Records, Workflow, Events, time, ids);
-        Reviews = new ManualReviewService(Records, Workflow, Events, time, ids);
-        Queries = new ImageQueries(Records, Objects, time, ids);
-        Handlers = HandlerCatalog.ForAll(Stages, Uploads, Queries);
+        IInferenceEndpoint inference;
+        if (modelEndpoint is null)
+        {
+            // Model inputs over the payload limit travel as s3:// URIs into this same object store.
+            inference = new InProcessModelHost(
+                routes, new ReferenceModelHost(new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(), objects.ReadS3UriAsync));
+        }
+        else
+        {
+            // The router holds each call to the 30 s budget, so the client itself never times out.
+            http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            inference = new HttpInferenceEndpoint(http, modelEndpoint);
+        }
+
+        Workflow = CreateWorkflow(() => Services!, time, Path.Combine(stateDirectory, "workflow.db"), random);
+        Services = new PipelineServices(new Platform
+        {
+            Objects = objects,
+            Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time),
+            Fhir = fhir,
+            Records = records,
+            Inference = inference,
+            Workflow = Workflow,
+            Events = Events,
+            ReportSigner = LocalReportKey.OpenOrCreate(stateDirectory),
+            Metrics = new EmfMetricsWriter(metricsFile, time),
+            Time = time,
+            Ids = ids,
+            Options = new PipelineOptions { Routes = routes },
+        });
     }
 
     public string StateDirectory { get; }
 
-    /// <summary>Loopback client for --model-endpoint; the router holds each call to the 30 s budget.</summary>
-    private HttpClient Http { get; } = new() { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>The ports, as every service sees them.</summary>
+    public Platform Platform => Services.Platform;
 
-    public TimeProvider Time { get; }
+    public PipelineServices Services { get; }
 
-    public DiskObjectStore Objects { get; }
-
-    public DiskImageArchive Archive { get; }
-
-    public SqliteRecordStore Records { get; }
-
-    public SqliteFhirStore Fhir { get; }
-
+    /// <summary>The in-process bus, for commands that print progress.</summary>
     public InProcessEventBus Events { get; }
 
-    /// <summary>The reference analyzers in process, or the model server at --model-endpoint.</summary>
-    public IInferenceEndpoint Models { get; }
-
-    /// <summary>Embedded Metric Format lines (inference latency, confidences) in the state folder's metrics.jsonl.</summary>
-    public EmfMetricsWriter Metrics { get; }
-
-    public PipelineStages Stages { get; }
-
-    /// <summary>Signs report.pdf + report.json with the P-256 key in the state folder's keys/.</summary>
-    public Core.Reports.EcdsaReportSigner ReportSigner { get; }
-
-    public StateMachineDefinition Definition { get; }
-
+    /// <summary>The ASL interpreter, for commands that wait on an execution.</summary>
     public LocalWorkflow Workflow { get; }
-
-    public UploadService Uploads { get; }
-
-    public ManualReviewService Reviews { get; }
-
-    public ImageQueries Queries { get; }
-
-    public HandlerCatalog Handlers { get; }
 
     public static LocalPlatform Create(
         string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
@@ -101,6 +89,17 @@ public sealed class LocalPlatform : IDisposable
         return new LocalPlatform(
             stateDirectory, t, ids ?? new UuidV7IdGenerator(t), random ?? Random.Shared.NextDouble, modelEndpoint,
             routes ?? ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable)));
+    }
+
+    /// <summary>
+    /// The state machine file run in process, each Task resolved to the handler of the same name over
+    /// <paramref name="services"/> (looked up lazily: the services need this workflow to exist first).
+    /// </summary>
+    public static LocalWorkflow CreateWorkflow(Func<PipelineServices> services, TimeProvider time, string databasePath, Func<double> random)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        HandlerCatalog? catalog = null;
+        return new LocalWorkflow(LoadDefinition(), new LambdaArnInvoker(() => catalog ??= HandlerCatalog.Create(services())), time, databasePath, random);
     }
 
     /// <summary>Loads the embedded ASL file with local Lambda ARNs substituted, as CDK's DefinitionSubstitutions would.</summary>
@@ -116,9 +115,9 @@ public sealed class LocalPlatform : IDisposable
     public void Dispose()
     {
         Workflow.Dispose();
-        Records.Dispose();
-        Fhir.Dispose();
-        Http.Dispose();
+        records.Dispose();
+        fhir.Dispose();
+        http?.Dispose();
         metricsFile.Dispose();
     }
 }

@@ -35,16 +35,16 @@ public sealed class ProgressPrinter(TextWriter output)
     public void OnPipelineEvent(PipelineEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var stage = e.Stage is { } s ? StageTracker.StageName(s) : "-";
+        var stage = e.Stage?.WireName() ?? "-";
         var text = e.Type switch
         {
-            PipelineEvent.ImageUploaded => $"{"upload",-13} ok            {e.Detail}",
-            PipelineEvent.StageCompleted => string.Create(
+            PipelineEventType.ImageUploaded => $"{"upload",-13} ok            {e.Detail}",
+            PipelineEventType.StageCompleted => string.Create(
                 CultureInfo.InvariantCulture, $"{stage,-13} ok {e.DurationMs,8:0.0} ms  {e.Detail}"),
-            PipelineEvent.StageDegraded => $"{stage,-13} DEGRADED (continuing without it): {e.Detail}",
-            PipelineEvent.ImageCompleted => $"{"pipeline",-13} COMPLETED",
-            PipelineEvent.ImageManualReview => $"{"pipeline",-13} MANUAL REVIEW (modality confidence {e.Detail} < {Core.Classification.ModalityClassification.ManualReviewThreshold:0.00})",
-            PipelineEvent.ImageFailed => $"{"pipeline",-13} FAILED in {stage}: {e.Detail}",
+            PipelineEventType.StageDegraded => $"{stage,-13} DEGRADED (continuing without it): {e.Detail}",
+            PipelineEventType.ImageCompleted => $"{"pipeline",-13} COMPLETED",
+            PipelineEventType.ImageManualReview => $"{"pipeline",-13} MANUAL REVIEW (modality confidence {e.Detail} < {Core.Classification.ModalityClassification.ManualReviewThreshold:0.00})",
+            PipelineEventType.ImageFailed => $"{"pipeline",-13} FAILED in {stage}: {e.Detail}",
             _ => null,
         };
         if (text is not null)
@@ -87,10 +87,4 @@ public sealed class ProgressPrinter(TextWriter output)
     }
 
     private static string Format(string label, string text) => $"[{label}] {text}";
-
-    public static string Describe(ImageStatus status) => status switch
-    {
-        ImageStatus.ManualReview => "manual_review",
-        _ => status.ToString().ToLowerInvariant(),
-    };
 }

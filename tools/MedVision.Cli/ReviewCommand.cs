@@ -38,7 +38,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
         }
 
         using var platform = LocalPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint);
-        if (await platform.Records.GetAsync(options.ImageId, ct) is not { } record)
+        if (await platform.Platform.Records.GetAsync(options.ImageId, ct) is not { } record)
         {
             error.WriteLine($"error: no image {options.ImageId} in {stateDir}");
             return 2;
@@ -51,7 +51,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
         printer.Register(record.ImageId, label);
         try
         {
-            await platform.Reviews.SetModalityAsync(record.ImageId, modality, options.ReviewerId, ct);
+            await platform.Services.Reviews.SetModalityAsync(record.ImageId, modality, options.ReviewerId, ct);
         }
         catch (Exception ex) when (ex is ConflictException or NotFoundException)
         {
@@ -60,12 +60,12 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
         }
 
         var execution = await platform.Workflow.WaitAsync(record.ImageId, ct);
-        record = await platform.Records.GetAsync(record.ImageId, ct)
+        record = await platform.Platform.Records.GetAsync(record.ImageId, ct)
             ?? throw new InvalidOperationException($"The record of image {options.ImageId} vanished.");
         var outDir = Path.Combine(options.OutputDirectory, label);
         await AnalyzeCommand.ExportAsync(platform, record, outDir, ct);
         UpdateSummary(options.OutputDirectory, record);
-        printer.Line($"review: image {record.ImageId} is {ProgressPrinter.Describe(record.Status)}; outputs in {outDir}");
+        printer.Line($"review: image {record.ImageId} is {record.Status.WireName()}; outputs in {outDir}");
         if (record.Status == ImageStatus.Failed || execution.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut)
         {
             error.WriteLine($"error: {record.ImageId}: analysis failed: {record.ErrorMessage ?? execution.Cause} [{record.ErrorCode ?? execution.Error}]");
@@ -87,11 +87,10 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
         }
 
         using var platform = LocalPlatform.Create(stateDir);
-        var service = new ReportReviewService(platform.Fhir, platform.Records, platform.Objects, platform.Time, new UuidV7IdGenerator(platform.Time));
         ReportReviewResult result;
         try
         {
-            result = await service.ReviewAsync(options.Id, options.Status, options.ReviewerId, options.Conclusion, ct);
+            result = await platform.Services.ReportReviews.ReviewAsync(options.Id, options.Status, options.ReviewerId, options.Conclusion, ct);
         }
         catch (MedVisionException ex)
         {
@@ -99,7 +98,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        var record = await platform.Records.GetAsync(result.ImageId, ct)
+        var record = await platform.Platform.Records.GetAsync(result.ImageId, ct)
             ?? throw new InvalidOperationException($"The record of image {result.ImageId} vanished.");
         var outDir = Path.Combine(options.OutputDirectory, LabelFor(options.OutputDirectory, record));
         await AnalyzeCommand.ExportAsync(platform, record, outDir, ct);
@@ -127,20 +126,14 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
                 return;
             }
 
-            var status = record.Status switch
-            {
-                ImageStatus.Completed => "completed",
-                ImageStatus.Failed => "failed",
-                ImageStatus.ManualReview => "manual_review",
-                _ => record.Status.ToString().ToLowerInvariant(),
-            };
+            var status = record.Status.WireName();
             foreach (var result in results.OfType<JsonObject>().Where(r => (string?)r["image_id"] == record.ImageId))
             {
                 result["status"] = status;
                 result["error"] = record.Status == ImageStatus.Failed ? record.ErrorMessage : null;
             }
 
-            foreach (var key in new[] { "completed", "manual_review", "failed" })
+            foreach (var key in new[] { ImageStatus.Completed, ImageStatus.ManualReview, ImageStatus.Failed }.Select(s => s.WireName()))
             {
                 summary[key] = results.Count(r => (string?)r?["status"] == key);
             }

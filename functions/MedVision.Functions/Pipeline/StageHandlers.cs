@@ -21,7 +21,7 @@ public sealed class StageHandler<TIn, TOut>(
 /// <summary>The state machine's task handlers, wired to their stages.</summary>
 public static class StageHandlers
 {
-    public static IReadOnlyList<IJsonHandler> Create(PipelineStages stages)
+    public static IReadOnlyList<IJsonHandler> Create(PipelineServices stages)
     {
         ArgumentNullException.ThrowIfNull(stages);
         var json = MedVisionJsonContext.Default;

@@ -6,7 +6,10 @@ using MedVision.Imaging;
 
 namespace MedVision.Core.Pipeline;
 
-/// <summary>Fetches an image's original bytes from wherever the upload put them, and decodes them.</summary>
+/// <summary>
+/// Fetches an image's original bytes from wherever the upload put them, decodes them, and keeps the 8-bit rendition
+/// the later stages share under preprocessed/, so no stage decodes what another already has.
+/// </summary>
 public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
 {
     public async Task<byte[]> LoadOriginalAsync(ImageRecord record, CancellationToken ct)
@@ -17,6 +20,13 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
             : await archive.GetAsync(record.StorageLocation, ct);
         return bytes ?? throw new NotFoundException(
             "image.original_missing", $"The original upload of image {record.ImageId} is missing from {record.StorageType} storage.");
+    }
+
+    /// <summary>Where a client retrieves the original: the object store's URL or the archive's.</summary>
+    public string UrlFor(ImageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.StorageType == StorageType.S3 ? objects.UrlFor(record.StorageLocation) : archive.UrlFor(record.StorageLocation);
     }
 
     public async Task<Raster> LoadRasterAsync(ImageRecord record, CancellationToken ct)
@@ -87,8 +97,16 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
             }
         }
 
-        var gray = (await LoadRasterAsync(record, ct)).ToGray8();
-        await objects.PutAsync(key, PngEncoder.Encode(gray, new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest)), "image/png", ct);
+        return await StoreRenditionAsync(record.ImageId, await LoadRasterAsync(record, ct), ct);
+    }
+
+    /// <summary>Keeps the rendition of an image decoded elsewhere (the upload check), so no later stage decodes it again.</summary>
+    public async Task<Raster> StoreRenditionAsync(string imageId, Raster decoded, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        var gray = decoded.ToGray8();
+        await objects.PutAsync(
+            ObjectKeys.Preprocessed(imageId), PngEncoder.Encode(gray, new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest)), "image/png", ct);
         return gray;
     }
 }

@@ -7,7 +7,7 @@ using MedVision.Core.Ports;
 namespace MedVision.Core.Pipeline;
 
 /// <summary>The read side of the API: image metadata, analysis results and a user's history.</summary>
-public sealed class ImageQueries(IRecordStore records, IObjectStore objects, TimeProvider time, IIdGenerator ids)
+public sealed class ImageQueries(IRecordStore records, IObjectStore objects, AuditTrail audit)
 {
     public const int DefaultHistoryLimit = 20;
     public const int MaxHistoryLimit = 100;
@@ -37,7 +37,7 @@ public sealed class ImageQueries(IRecordStore records, IObjectStore objects, Tim
             {
                 ImageStatus.Failed => new ConflictException("analysis.failed", $"Analysis of image {imageId} failed: {record.ErrorMessage}"),
                 ImageStatus.ManualReview => new ConflictException("analysis.manual_review", $"Image {imageId} awaits manual modality review."),
-                _ => new ConflictException("analysis.not_ready", $"Analysis of image {imageId} is not ready (status {record.Status}, stage {record.Stage})."),
+                _ => new ConflictException("analysis.not_ready", $"Analysis of image {imageId} is not ready (status {record.Status.WireName()}, stage {record.Stage?.WireName()})."),
             };
         }
 
@@ -61,13 +61,5 @@ public sealed class ImageQueries(IRecordStore records, IObjectStore objects, Tim
     private static ImageRecord Public(ImageRecord record) => record.ReviewTaskToken is null ? record : record with { ReviewTaskToken = null };
 
     private Task AuditReadAsync(string userId, string action, string resourceId, CancellationToken ct) =>
-        records.AppendAuditAsync(new AuditEntry
-        {
-            AuditId = ids.NewId(),
-            Timestamp = time.GetUtcNow(),
-            Actor = userId,
-            Action = action,
-            ResourceType = action.StartsWith("history", StringComparison.Ordinal) ? "history" : "image",
-            ResourceId = resourceId,
-        }, ct);
+        audit.WriteAsync(userId, action, action.StartsWith("history", StringComparison.Ordinal) ? "history" : "image", resourceId, null, ct);
 }

@@ -12,7 +12,7 @@ namespace MedVision.Core.Pipeline;
 /// transaction Bundle, and the report JSON plus that Bundle (exportable) into the object store.
 /// </summary>
 public sealed class ReportStage(
-    IObjectStore objects, IFhirStore fhir, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
+    IObjectStore objects, ImageLoader loader, IFhirStore fhir, StageTracker tracker, IIdGenerator ids, IReportSigner? signer = null)
 {
     public async Task<ReportResult> RunAsync(StageRequest request, CancellationToken ct = default)
     {
@@ -23,25 +23,18 @@ public sealed class ReportStage(
         var analysis = await AnalysisStore.LoadAsync(objects, request.ImageId, ct);
         var now = tracker.Time.GetUtcNow();
 
-        // Re-running the stage (a retry) reuses the ids already recorded, so the FHIR transaction's PUTs stay idempotent.
-        var reportId = record.ReportId ?? record.DiagnosticReportId ?? ids.NewId();
-        var studyId = record.ImagingStudyId ?? ids.NewId();
-        var diagnosticReportId = record.DiagnosticReportId ?? reportId;
-        if (record.ImagingStudyId is null || record.DiagnosticReportId is null)
-        {
-            // Reserved on the record before anything is written: if the run fails after the FHIR transaction committed
-            // (object store, record update), the retry PUTs to these same ids instead of leaving a duplicate report.
-            await tracker.RecordAsync(
-                request.ImageId, r => r with { ImagingStudyId = r.ImagingStudyId ?? studyId, DiagnosticReportId = r.DiagnosticReportId ?? diagnosticReportId }, ct);
-        }
+        // Reserved on the record before anything is written: if the run fails after the FHIR transaction committed
+        // (object store, record update), the retry PUTs to these same ids instead of leaving a duplicate report.
+        var reserved = await tracker.ReserveReportAsync(record, () => new ReportIds(ids.NewId(), ids.NewId()), ct);
+        var reportId = reserved.ReportId;
         var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
 
-        var fhirLinks = new ReportFhirLinks { DiagnosticReportId = diagnosticReportId, ImagingStudyId = studyId, ObservationIds = observationIds };
+        var fhirLinks = new ReportFhirLinks { DiagnosticReportId = reserved.DiagnosticReportId, ImagingStudyId = reserved.ImagingStudyId, ObservationIds = observationIds };
         var reportKey = ObjectKeys.ReportJson(reportId);
         var bundleKey = ObjectKeys.FhirBundle(reportId);
         var report = ReportBuilder.Build(
             reportId, record, classification, analysis,
-            objects.UrlFor(record.StorageType == StorageType.S3 ? record.StorageLocation : $"healthimaging/{record.StorageLocation}"),
+            loader.UrlFor(record),
             record.HeatmapKey is { } hk ? objects.UrlFor(hk) : null,
             objects.UrlFor(reportKey), objects.UrlFor(bundleKey), fhirLinks, now);
 
@@ -51,7 +44,7 @@ public sealed class ReportStage(
         report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
         var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
         var pdf = ReportPdf.Render(
-            report, await LoadPngAsync(ObjectKeys.Preprocessed(record.ImageId), ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
+            report, await LoadRenditionAsync(record, ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
         await objects.PutAsync(pdfKey, pdf, "application/pdf", ct);
         await objects.PutAsync(reportKey, reportJson, "application/json", ct);
         if (signer is not null)
@@ -61,7 +54,7 @@ public sealed class ReportStage(
         }
 
         var (_, bundle) = FhirMapper.Compose(
-            record, classification, analysis, report, studyId, diagnosticReportId, objects.UrlFor(pdfKey), now);
+            record, classification, analysis, report, reserved.ImagingStudyId, reserved.DiagnosticReportId, objects.UrlFor(pdfKey), now);
         // One FHIR transaction, not a write per resource: the store applies all of it or none, so a failure (retried by
         // the state machine) never leaves a DiagnosticReport without its Observations. The store resolves the entries'
         // urn:uuid references to Type/id; every entry is a PUT to an id the record keeps, so a retry makes new versions
@@ -72,7 +65,7 @@ public sealed class ReportStage(
 
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Report,
-            r => r with { ReportId = reportId, ImagingStudyId = studyId, DiagnosticReportId = diagnosticReportId },
+            r => r with { ReportId = reportId },
             $"report {reportId}, {observationIds.Count} observation(s)", ct);
         return new ReportResult
         {
@@ -80,8 +73,21 @@ public sealed class ReportStage(
             ReportId = reportId,
             ReportKey = reportKey,
             FhirBundleKey = bundleKey,
-            DiagnosticReportId = diagnosticReportId,
+            DiagnosticReportId = reserved.DiagnosticReportId,
         };
+    }
+
+    /// <summary>The rendition the models saw, for the PDF; if it cannot be had the PDF shows a note (never fails the report).</summary>
+    private async Task<Imaging.Raster?> LoadRenditionAsync(ImageRecord record, CancellationToken ct)
+    {
+        try
+        {
+            return await loader.LoadRenditionAsync(record, ct);
+        }
+        catch (Exception ex) when (ex is InvalidImageException or UnsupportedImageException or NotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>An image for the PDF; missing or undecodable means the PDF shows a note instead (never fails the report).</summary>

@@ -18,15 +18,16 @@ public sealed record UploadCommand
     public string? AcquisitionDate { get; init; }
 }
 
+/// <summary>What the upload check learnt: the format, a DICOM file's header facts, a PNG/JPEG's decoded pixels.</summary>
+public sealed record InspectedUpload(FileFormat Format, DicomInfo? Dicom, Raster? Decoded);
+
 public sealed record UploadResult(string ImageId, ImageStatus Status, FileFormat FileFormat, long FileSizeBytes, string RetrievalUrl, string ExecutionId);
 
 /// <summary>
 /// Validates an upload by content (never by name or declared type), stores it (DICOM → archive,
 /// PNG/JPEG → object store), records it, and starts the pipeline execution named after the image id.
 /// </summary>
-public sealed class UploadService(
-    IObjectStore objects, IImageArchive archive, IRecordStore records, IWorkflow workflow, IEventPublisher events,
-    TimeProvider time, IIdGenerator ids)
+public sealed class UploadService(IObjectStore objects, IImageArchive archive, ImageLoader loader, StageTracker tracker, IWorkflow workflow, IIdGenerator ids)
 {
     public async Task<UploadResult> UploadAsync(UploadCommand command, CancellationToken ct = default)
     {
@@ -48,12 +49,13 @@ public sealed class UploadService(
                 $"The uploaded file is {content.Length} bytes; the limit is {PipelineOptions.MaxUploadBytes} bytes (50 MB).");
         }
 
-        var (format, dicom) = Inspect(content);
-        var acquisitionDate = NormalizeDate(command.AcquisitionDate) ?? dicom?.StudyDateTime; // DICOM times are local: kept without an offset
+        var inspected = Inspect(content);
+        var format = inspected.Format;
+        var acquisitionDate = NormalizeDate(command.AcquisitionDate) ?? inspected.Dicom?.StudyDateTime; // DICOM times are local: kept without an offset
         var patientId = NormalizePatientId(command.PatientId);
 
         var imageId = ids.NewId();
-        var now = time.GetUtcNow();
+        var now = tracker.Time.GetUtcNow();
         string location;
         StorageType storageType;
         if (format == FileFormat.Dicom)
@@ -69,75 +71,54 @@ public sealed class UploadService(
             storageType = StorageType.S3;
         }
 
-        var record = new ImageRecord
+        if (inspected.Decoded is { } decoded)
         {
-            ImageId = imageId,
-            UserId = command.UserId,
-            UploadTimestamp = now,
-            FileFormat = format,
-            FileSizeBytes = content.Length,
-            FileName = SafeFileName(command.FileName),
-            StorageType = storageType,
-            StorageLocation = location,
-            PatientId = patientId,
-            AcquisitionDate = acquisitionDate,
-            Dicom = dicom,
-            Status = ImageStatus.Uploaded,
-            Stage = PipelineStage.Upload,
-            StageTimings = new Dictionary<string, StageTiming>
+            // The check above decoded the whole image: keep its rendition rather than decode it again in a stage.
+            await loader.StoreRenditionAsync(imageId, decoded, ct);
+        }
+
+        var record = await tracker.RecordUploadAsync(
+            new ImageRecord
             {
-                ["upload"] = new() { StartedAt = now, CompletedAt = now, DurationMs = 0, Outcome = "succeeded" },
+                ImageId = imageId,
+                UserId = command.UserId,
+                UploadTimestamp = now,
+                FileFormat = format,
+                FileSizeBytes = content.Length,
+                FileName = SafeFileName(command.FileName),
+                StorageType = storageType,
+                StorageLocation = location,
+                PatientId = patientId,
+                AcquisitionDate = acquisitionDate,
+                Dicom = inspected.Dicom,
+                CreatedAt = now,
+                UpdatedAt = now,
             },
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        await records.CreateAsync(record, ct);
-        await records.AppendAuditAsync(new AuditEntry
-        {
-            AuditId = ids.NewId(),
-            Timestamp = now,
-            Actor = command.UserId,
-            Action = "image.upload",
-            ResourceType = "image",
-            ResourceId = imageId,
-            Detail = $"{FormatName(format)} {content.Length} bytes",
-        }, ct);
+            ct);
 
         var input = JsonSerializer.Serialize(
             new PipelineInput { ImageId = imageId, UserId = command.UserId, FileFormat = format },
             MedVisionJsonContext.Default.PipelineInput);
         var executionId = await workflow.StartAsync(imageId, input, ct);
+        await tracker.AnnounceUploadAsync(record, ct);
 
-        await events.PublishAsync(new PipelineEvent
-        {
-            Type = PipelineEvent.ImageUploaded,
-            ImageId = imageId,
-            UserId = command.UserId,
-            Stage = PipelineStage.Upload,
-            Status = ImageStatus.Uploaded,
-            Timestamp = now,
-            Detail = $"{FormatName(format)}, {content.Length} bytes",
-        }, ct);
-
-        return new UploadResult(imageId, ImageStatus.Uploaded, format, content.Length, objects.UrlFor(location), executionId);
+        return new UploadResult(imageId, ImageStatus.Uploaded, format, content.Length, loader.UrlFor(record), executionId);
     }
 
     /// <summary>Spec Property 1: accept exactly DICOM, PNG and JPEG, judged by magic number.</summary>
     public static FileFormat Validate(ReadOnlyMemory<byte> content) => Inspect(content).Format;
 
     /// <summary>
-    /// <see cref="Validate"/>, plus the header facts of a DICOM file. The whole DICOM file is parsed (not its
-    /// pixels: a JPEG 2000 study is still archived), so a malformed one is a 400 now, not a failed run later.
+    /// <see cref="Validate"/>, plus the header facts of a DICOM file or the decoded pixels of a PNG/JPEG. The whole
+    /// DICOM file is parsed (not its pixels: a JPEG 2000 study is still archived), and a PNG/JPEG decoded in full, so
+    /// a malformed file is a 400 now, not a failed run later.
     /// </summary>
-    public static (FileFormat Format, DicomInfo? Dicom) Inspect(ReadOnlyMemory<byte> content)
+    public static InspectedUpload Inspect(ReadOnlyMemory<byte> content)
     {
         var detected = ImageFormatDetector.Detect(content.Span);
-        if (detected == ImageFormat.Dicom)
-        {
-            return (FileFormat.Dicom, ReadDicomHeader(content));
-        }
-
-        return (ValidateRaster(content.Span, detected), null);
+        return detected == ImageFormat.Dicom
+            ? new InspectedUpload(FileFormat.Dicom, ReadDicomHeader(content), null)
+            : DecodeRaster(content.Span, detected);
     }
 
     private static DicomInfo ReadDicomHeader(ReadOnlyMemory<byte> content)
@@ -160,26 +141,22 @@ public sealed class UploadService(
         return DicomInfo.From(DicomStudyMetadata.From(file));
     }
 
-    private static FileFormat ValidateRaster(ReadOnlySpan<byte> content, ImageFormat detected)
+    private static InspectedUpload DecodeRaster(ReadOnlySpan<byte> content, ImageFormat detected)
     {
-        switch (detected)
+        if (detected is not (ImageFormat.Png or ImageFormat.Jpeg))
         {
-            case ImageFormat.Png or ImageFormat.Jpeg:
-                try
-                {
-                    // Decode once so a corrupt file is a 400 now, not a failed run later.
-                    _ = ImageCodec.Decode(content);
-                }
-                catch (ImageDecodeException ex)
-                {
-                    throw new InvalidImageException(ex.Code, $"The {(detected == ImageFormat.Png ? "PNG" : "JPEG")} file is corrupt: {ex.Message}", ex);
-                }
+            throw new InvalidImageException(
+                "image.unsupported_format",
+                $"The file is not DICOM, PNG or JPEG (it starts with bytes {Convert.ToHexString(content[..Math.Min(8, content.Length)])}).");
+        }
 
-                return detected == ImageFormat.Png ? FileFormat.Png : FileFormat.Jpeg;
-            default:
-                throw new InvalidImageException(
-                    "image.unsupported_format",
-                    $"The file is not DICOM, PNG or JPEG (it starts with bytes {Convert.ToHexString(content[..Math.Min(8, content.Length)])}).");
+        try
+        {
+            return new InspectedUpload(detected == ImageFormat.Png ? FileFormat.Png : FileFormat.Jpeg, null, ImageCodec.Decode(content));
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new InvalidImageException(ex.Code, $"The {(detected == ImageFormat.Png ? "PNG" : "JPEG")} file is corrupt: {ex.Message}", ex);
         }
     }
 
@@ -214,8 +191,6 @@ public sealed class UploadService(
 
         return trimmed;
     }
-
-    private static string FormatName(FileFormat format) => format.ToString().ToUpperInvariant();
 
     private static string? SafeFileName(string? name) =>
         string.IsNullOrWhiteSpace(name) ? null : Path.GetFileName(name.Replace('\\', '/'));

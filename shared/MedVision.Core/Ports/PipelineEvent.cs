@@ -1,19 +1,40 @@
 using System.Text.Json.Serialization;
 using MedVision.Core.Images;
+using MedVision.Core.Json;
 
 namespace MedVision.Core.Ports;
+
+/// <summary>What happened to an image (the event's detail-type in EventBridge).</summary>
+[JsonConverter(typeof(PipelineEventTypeJsonConverter))]
+public enum PipelineEventType
+{
+    ImageUploaded,
+    StageCompleted,
+    StageDegraded,
+    ImageCompleted,
+    ImageFailed,
+    ImageManualReview,
+}
+
+public static class PipelineEventTypes
+{
+    public static WireEnum<PipelineEventType> WireNames { get; } = new(
+        (PipelineEventType.ImageUploaded, "image.uploaded"),
+        (PipelineEventType.StageCompleted, "stage.completed"),
+        (PipelineEventType.StageDegraded, "stage.degraded"),
+        (PipelineEventType.ImageCompleted, "image.completed"),
+        (PipelineEventType.ImageFailed, "image.failed"),
+        (PipelineEventType.ImageManualReview, "image.manual_review"));
+
+    public static string WireName(this PipelineEventType type) => WireNames.Name(type);
+}
+
+public sealed class PipelineEventTypeJsonConverter() : WireEnumConverter<PipelineEventType>(PipelineEventTypes.WireNames);
 
 /// <summary>A status update for one image (Property 29/30). Carries ids and stage facts, never patient data.</summary>
 public sealed record PipelineEvent
 {
-    public const string StageCompleted = "stage.completed";
-    public const string StageDegraded = "stage.degraded";
-    public const string ImageUploaded = "image.uploaded";
-    public const string ImageCompleted = "image.completed";
-    public const string ImageFailed = "image.failed";
-    public const string ImageManualReview = "image.manual_review";
-
-    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonPropertyName("type")] public required PipelineEventType Type { get; init; }
     [JsonPropertyName("image_id")] public required string ImageId { get; init; }
     [JsonPropertyName("user_id")] public required string UserId { get; init; }
     [JsonPropertyName("stage")] public PipelineStage? Stage { get; init; }

@@ -33,6 +33,9 @@ public interface IImageArchive
     Task<byte[]?> GetAsync(string imageSetId, CancellationToken cancellationToken = default);
 
     Task<bool> DeleteAsync(string imageSetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Where a client retrieves the image set's instance (DICOMweb in AWS, a file locally).</summary>
+    string UrlFor(string imageSetId);
 }
 
 public sealed record ArchivedImageSet(string DatastoreId, string ImageSetId);

@@ -23,7 +23,7 @@ public sealed record ReportReviewResult(
 /// the review in the report JSON and appends an audit entry. The HTTP API will call this; `medvision review report`
 /// drives it locally.
 /// </summary>
-public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, IObjectStore objects, TimeProvider time, IIdGenerator ids)
+public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, IObjectStore objects, TimeProvider time, AuditTrail audit)
 {
     public const string ReviewerIdSystem = "urn:medvision:reviewer-id";
 
@@ -105,18 +105,9 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         };
         await objects.PutAsync(
             ObjectKeys.ReportJson(report.ReportId), JsonSerializer.SerializeToUtf8Bytes(reviewed, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
-        await records.AppendAuditAsync(
-            new AuditEntry
-            {
-                AuditId = ids.NewId(),
-                Timestamp = now,
-                Actor = reviewerId,
-                Action = $"report.review.{next}",
-                ResourceType = "DiagnosticReport",
-                ResourceId = drId,
-                Detail = $"report {report.ReportId}: {previous} -> {next}{(conclusion is null ? "" : ", conclusion changed")}",
-            },
-            ct);
+        await audit.WriteAsync(
+            reviewerId, $"report.review.{next}", "DiagnosticReport", drId,
+            $"report {report.ReportId}: {previous} -> {next}{(conclusion is null ? "" : ", conclusion changed")}", ct);
         return new ReportReviewResult(report.ReportId, record.ImageId, drId, previous, next, reviewerId, now);
     }
 
@@ -132,7 +123,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         var record = await records.GetAsync(id, ct)
             ?? throw new NotFoundException("report.not_found", $"No report or image with id {id}.");
         var reportId = record.ReportId
-            ?? throw new NotFoundException("report.not_ready", $"Image {id} has no report yet (status {record.Status}).");
+            ?? throw new NotFoundException("report.not_ready", $"Image {id} has no report yet (status {record.Status.WireName()}).");
         var report = await LoadReportAsync(reportId, ct)
             ?? throw new NotFoundException("report.not_found", $"The report JSON of image {id} ({reportId}) is missing.");
         return (record, report);

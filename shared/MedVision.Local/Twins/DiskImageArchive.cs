@@ -55,6 +55,8 @@ public sealed class DiskImageArchive : IImageArchive
     /// <summary>Folder of an image set (whether or not it exists), for tools that want the files themselves.</summary>
     public string FolderFor(string imageSetId) => Path.Combine(datastoreRoot, NormalizeImageSetId(imageSetId));
 
+    public string UrlFor(string imageSetId) => new Uri(Path.Combine(FolderFor(imageSetId), InstanceFileName)).AbsoluteUri;
+
     public async Task<ArchivedImageSet> StoreAsync(string imageId, ReadOnlyMemory<byte> part10, CancellationToken cancellationToken = default)
     {
         var imageSetId = ImageSetIdFor(imageId);

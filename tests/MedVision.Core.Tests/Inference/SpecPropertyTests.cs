@@ -26,9 +26,12 @@ public class SpecPropertyTests
         public Harness(Func<string, ModelRequest, EndpointResponse> answer, ModelRoutingOptions? routes = null)
         {
             Endpoint = new ScriptedEndpoint(answer);
-            Stages = new PipelineStages(Objects, new InMemoryArchive(), new InMemoryFhirStore(), Records, Endpoint, new RecordingEvents(), Clock, Ids,
-                new PipelineOptions { Routes = routes ?? new ModelRoutingOptions() }, Metrics);
-            Uploads = new UploadService(Objects, new InMemoryArchive(), Records, new RecordingWorkflow(), new RecordingEvents(), Clock, Ids);
+            Stages = new TestPlatform
+            {
+                Objects = Objects, Records = Records, Inference = Endpoint, Time = Clock, Ids = Ids, Metrics = Metrics,
+                Options = new PipelineOptions { Routes = routes ?? new ModelRoutingOptions() },
+            }.Build();
+            Uploads = Stages.Uploads;
         }
 
         public InMemoryObjectStore Objects { get; } = new();
@@ -43,7 +46,7 @@ public class SpecPropertyTests
 
         public ScriptedEndpoint Endpoint { get; }
 
-        public PipelineStages Stages { get; }
+        public PipelineServices Stages { get; }
 
         public UploadService Uploads { get; }
 

@@ -15,21 +15,16 @@ public sealed class ReportStageExportTests : IDisposable
     private readonly InMemoryObjectStore objects = new();
     private readonly InMemoryRecordStore records = new();
     private readonly ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly PipelineStages stages;
+    private readonly PipelineServices stages;
     private readonly UploadService uploads;
 
     public ReportStageExportTests()
     {
-        var clock = new ManualClock();
-        var ids = new SequentialIds();
-        var events = new RecordingEvents();
         var endpoint = new ScriptedEndpoint((name, request) => name == "medvision-modality-classifier"
             ? ModelAnswers.Scores(request, 0.9)
             : ModelAnswers.Findings(request, name, ModelAnswers.Finding(AbnormalityType.Lesion, 0.91, Severity.High, 4, 4, 8, 8)));
-        stages = new PipelineStages(
-            objects, new InMemoryArchive(), new InMemoryFhirStore(), records, endpoint, events, clock, ids, new PipelineOptions(),
-            reportSigner: new EcdsaReportSigner(key));
-        uploads = new UploadService(objects, new InMemoryArchive(), records, new RecordingWorkflow(), events, clock, ids);
+        stages = new TestPlatform { Objects = objects, Records = records, Inference = endpoint, ReportSigner = new EcdsaReportSigner(key) }.Build();
+        uploads = stages.Uploads;
     }
 
     public void Dispose() => key.Dispose();
