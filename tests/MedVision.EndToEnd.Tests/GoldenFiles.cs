@@ -93,17 +93,24 @@ internal static class GoldenFiles
         return string.Create(
             CultureInfo.InvariantCulture,
             $"first difference at byte {at} (line {line}, column {at - lineStart + 1}); lengths expected {expected.Length}, actual {actual.Length}\n" +
-            $"    expected: {Excerpt(expected, at)}\n" +
-            $"    actual:   {Excerpt(actual, at)}");
+            $"    expected: {Excerpt(expected, lineStart, at)}\n" +
+            $"    actual:   {Excerpt(actual, lineStart, at)}");
     }
 
-    /// <summary>A window of text around <paramref name="at"/>, control characters shown escaped.</summary>
-    private static string Excerpt(byte[] bytes, int at)
+    /// <summary>
+    /// The whole line from <paramref name="lineStart"/> when it is short (an indented JSON line, a manifest line with
+    /// its file name), else a window around <paramref name="at"/>; control characters shown escaped.
+    /// </summary>
+    private static string Excerpt(byte[] bytes, int lineStart, int at)
     {
+        const int WholeLine = 200;
         const int Before = 40;
         const int After = 60;
-        var start = Math.Max(0, at - Before);
-        var end = Math.Min(bytes.Length, at + After);
+        var lineEnd = Array.IndexOf(bytes, (byte)'\n', Math.Min(lineStart, bytes.Length));
+        lineEnd = lineEnd < 0 ? bytes.Length : lineEnd + 1;
+        var (start, end) = lineEnd - lineStart <= WholeLine
+            ? (lineStart, lineEnd)
+            : (Math.Max(0, at - Before), Math.Min(bytes.Length, at + After));
         var text = new StringBuilder(start > 0 ? "…" : string.Empty);
         foreach (var c in Encoding.UTF8.GetString(bytes, start, end - start))
         {
