@@ -125,7 +125,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
             // by the run itself, in order, so this is as deterministic as the run.
             using var ticks = platform.Events.Subscribe(e =>
             {
-                if (e.Type == PipelineEvent.StageCompleted)
+                if (e.Type == PipelineEventType.StageCompleted)
                 {
                     clock.Advance(TimeSpan.FromSeconds(1));
                 }
@@ -136,11 +136,11 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
                 // on how many clock reads or ids the images before it took.
                 clock.Set(Start + TimeSpan.FromHours(i));
                 ids.StartBlock(i + 1);
-                var upload = await platform.Uploads.UploadAsync(
+                var upload = await platform.Services.Uploads.UploadAsync(
                     new UploadCommand { UserId = UserId, Content = await File.ReadAllBytesAsync(files[i]), FileName = Path.GetFileName(files[i]) });
                 var execution = await platform.Workflow.WaitAsync(upload.ImageId);
                 Assert.True(execution.Status == ExecutionStatus.Succeeded, $"{labels[i]}: {execution.Status} {execution.Error}: {execution.Cause}");
-                var record = await platform.Records.GetAsync(upload.ImageId);
+                var record = await platform.Platform.Records.GetAsync(upload.ImageId);
                 Assert.NotNull(record);
                 await AnalyzeCommand.ExportAsync(platform, record, Path.Combine(outRoot, labels[i]), CancellationToken.None);
                 imageIds.Add(upload.ImageId);

@@ -98,7 +98,7 @@ public sealed class StateMachineFileTests : IDisposable
         var store = objectStore ?? objects;
         LocalWorkflow? workflow = null;
         services = new TestPlatform { Objects = store, Fhir = fhir, Records = records, Inference = endpoint, Events = events, Time = clock, Ids = ids }
-            .Build(resolve => workflow = LocalPlatform.CreateWorkflow(resolve, clock, Path.Combine(stateDir, "workflow.db"), () => 0.999));
+            .Build(resolve => workflow = LocalPlatform.CreateWorkflow(() => HandlerCatalog.Create(resolve()), clock, Path.Combine(stateDir, "workflow.db"), () => 0.999));
         workflows.Add(workflow!);
         return (workflow!, services.Uploads);
     }

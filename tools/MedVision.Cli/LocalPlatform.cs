@@ -50,7 +50,7 @@ public sealed class LocalPlatform : IDisposable
             inference = new HttpInferenceEndpoint(http, modelEndpoint);
         }
 
-        Workflow = CreateWorkflow(() => Services!, time, Path.Combine(stateDirectory, "workflow.db"), random);
+        Workflow = CreateWorkflow(() => Handlers!, time, Path.Combine(stateDirectory, "workflow.db"), random);
         Services = new PipelineServices(new Platform
         {
             Objects = objects,
@@ -66,6 +66,7 @@ public sealed class LocalPlatform : IDisposable
             Ids = ids,
             Options = new PipelineOptions { Routes = routes },
         });
+        Handlers = HandlerCatalog.Create(Services);
     }
 
     public string StateDirectory { get; }
@@ -74,6 +75,9 @@ public sealed class LocalPlatform : IDisposable
     public Platform Platform => Services.Platform;
 
     public PipelineServices Services { get; }
+
+    /// <summary>Every handler, as the Lambda bootstrap hosts them; the workflow's Tasks run these.</summary>
+    public HandlerCatalog Handlers { get; }
 
     /// <summary>The in-process bus, for commands that print progress.</summary>
     public InProcessEventBus Events { get; }
@@ -92,15 +96,11 @@ public sealed class LocalPlatform : IDisposable
     }
 
     /// <summary>
-    /// The state machine file run in process, each Task resolved to the handler of the same name over
-    /// <paramref name="services"/> (looked up lazily: the services need this workflow to exist first).
+    /// The state machine file run in process, each Task resolved to the handler of the same name in
+    /// <paramref name="handlers"/> (looked up on each call: the handlers' services need this workflow to exist first).
     /// </summary>
-    public static LocalWorkflow CreateWorkflow(Func<PipelineServices> services, TimeProvider time, string databasePath, Func<double> random)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        HandlerCatalog? catalog = null;
-        return new LocalWorkflow(LoadDefinition(), new LambdaArnInvoker(() => catalog ??= HandlerCatalog.Create(services())), time, databasePath, random);
-    }
+    public static LocalWorkflow CreateWorkflow(Func<HandlerCatalog> handlers, TimeProvider time, string databasePath, Func<double> random) =>
+        new(LoadDefinition(), new LambdaArnInvoker(handlers), time, databasePath, random);
 
     /// <summary>Loads the embedded ASL file with local Lambda ARNs substituted, as CDK's DefinitionSubstitutions would.</summary>
     public static StateMachineDefinition LoadDefinition()
