@@ -31,9 +31,9 @@ export MEDVISION_ASL_VALIDATOR="$root/tests/tools/node_modules/.bin/asl-validato
 # Tests that use an external oracle fail (rather than skip) when it is missing.
 export MEDVISION_REQUIRE_ORACLES=1
 
-# 3. Build once, strictly.
+# 3. Build once, strictly: warnings as errors, every analyzer on (a plain `dotnet build` skips them).
 say "building"
-dotnet build MedVision.slnx -c Release -warnaserror -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
+dotnet build MedVision.slnx -c Release -warnaserror -p:MedVisionAnalyzers=true -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
 
 # 4. Run every test project; collect the per-assembly counts.
 say "testing"
