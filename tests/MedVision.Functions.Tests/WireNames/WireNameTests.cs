@@ -4,7 +4,7 @@ using MedVision.Testing;
 namespace MedVision.Functions.Tests.WireNames;
 
 /// <summary>
-/// The JSON names of every property the API context reads and writes, against the list committed beside this file
+/// The JSON names of every property the API contexts read and write, against the list committed beside this file
 /// (regenerate with MEDVISION_UPDATE_GOLDEN=1): how the names are declared may change, the names may not.
 /// </summary>
 public sealed class WireNameTests
@@ -20,4 +20,8 @@ public sealed class WireNameTests
     [Fact]
     public void ApiJsonContext_WhenItsPropertiesAreListed_ShouldKeepEveryCommittedWireName() =>
         Check(ApiJsonContext.Default, Listed("ApiJsonContext.wire-names.txt"));
+
+    [Fact]
+    public void ApiGatewayJsonContext_WhenItsPropertiesAreListed_ShouldKeepEveryCommittedWireName() =>
+        Check(ApiGatewayJsonContext.Default, Listed("ApiGatewayJsonContext.wire-names.txt"));
 }
