@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace MedVision.Asl.Tests;
 
@@ -40,8 +41,8 @@ public class ResultPathPropertyTests
         public override string ToString() => $"input={Input.ToJsonString()} path=$.{X}.{Y} result={Result?.ToJsonString() ?? "null"}";
     }
 
-    [Fact]
-    public void RunAsync_WhenResultPathIsTwoLevelsDeep_ShouldPlaceResultAndKeepOtherKeys()
+    [Property(MaxTest = 300)]
+    public Property RunAsync_WhenResultPathIsTwoLevelsDeep_ShouldPlaceResultAndKeepOtherKeys()
     {
         var cases =
             from input in ObjectOf(2)
@@ -50,7 +51,7 @@ public class ResultPathPropertyTests
             from result in Value(1)
             select new Case(input, x, y, result);
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(cases.ToArbitrary(), Holds));
+        return Prop.ForAll(cases.ToArbitrary(), Holds);
     }
 
     private static bool Holds(Case c)

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -40,8 +41,8 @@ public class DomainTests
 
     // Feature: medvision-ai-platform, Properties 10–13: valid types, confidences in [0,1], boxes inside the
     // image with positive size, findings ordered by descending clinical significance.
-    [Fact]
-    public void Process_WhenGivenAnyRawDetections_ShouldReturnValidRankedFindings()
+    [Property]
+    public Property Process_WhenGivenAnyRawDetections_ShouldReturnValidRankedFindings()
     {
         var detection =
             from type in Gen.Elements(Enum.GetValues<AbnormalityType>())
@@ -58,7 +59,7 @@ public class DomainTests
             from detections in Gen.ListOf(detection)
             select (width, height, detections);
 
-        Prop.ForAll(scenario.ToArbitrary(), s =>
+        return Prop.ForAll(scenario.ToArbitrary(), s =>
         {
             var ids = new Testing.SequentialIds();
             var findings = FindingPostProcessor.Process(s.detections, s.width, s.height, ids.NewId, "X-ray");
@@ -75,7 +76,7 @@ public class DomainTests
             }
 
             Assert.Equal(findings.Count, findings.Select(f => f.AbnormalityId).Distinct().Count());
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -68,14 +69,13 @@ public sealed class FhirReportPropertyTests
         return (report, resources, bundle);
     }
 
-    private static void Check(Func<Case, bool> property) =>
-        Prop.ForAll(Cases.ToArbitrary(), property).QuickCheckThrowOnFailure();
+    private static Property ForAnyCase(Func<Case, bool> property) => Prop.ForAll(Cases.ToArbitrary(), property);
 
     // Feature: medvision-ai-platform, Property 19: every finding is reported, in FHIR and in the report JSON.
-    [Fact]
-    public void Compose_ForAnyAnalysis_ShouldReportEveryFindingAsALinkedObservation()
+    [Property]
+    public Property Compose_ForAnyAnalysis_ShouldReportEveryFindingAsALinkedObservation()
     {
-        Check(c =>
+        return ForAnyCase(c =>
         {
             var (report, resources, bundle) = Build(c);
             var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
@@ -93,11 +93,11 @@ public sealed class FhirReportPropertyTests
     }
 
     // Feature: medvision-ai-platform, Property 20: the report JSON has every section, the FHIR report every required element.
-    [Fact]
-    public void Build_ForAnyAnalysis_ShouldFillEverySectionAndTheRequiredFhirElements()
+    [Property]
+    public Property Build_ForAnyAnalysis_ShouldFillEverySectionAndTheRequiredFhirElements()
     {
         string[] sections = ["report_id", "image_id", "user_id", "imaging_modality", "analysis_date", "summary", "detailed_findings", "visualizations", "recommendations", "metadata", "disclaimer", "report_urls", "fhir"];
-        Check(c =>
+        return ForAnyCase(c =>
         {
             var (report, resources, _) = Build(c);
             var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport))!.AsObject();
@@ -111,10 +111,10 @@ public sealed class FhirReportPropertyTests
     }
 
     // Feature: medvision-ai-platform, Property 21: every report carries the disclaimer.
-    [Fact]
-    public void Build_ForAnyAnalysis_ShouldCarryTheDisclaimerInTheJsonAndTheFhirConclusion()
+    [Property]
+    public Property Build_ForAnyAnalysis_ShouldCarryTheDisclaimerInTheJsonAndTheFhirConclusion()
     {
-        Check(c =>
+        return ForAnyCase(c =>
         {
             var (report, resources, _) = Build(c);
             return report.DisclaimerText == MedVision.Core.Reports.DiagnosticReport.Disclaimer
@@ -123,10 +123,10 @@ public sealed class FhirReportPropertyTests
     }
 
     // Feature: medvision-ai-platform, Property 23: the report JSON and the FHIR Bundle round-trip.
-    [Fact]
-    public void Serialize_ForAnyReport_ShouldRoundTripTheReportJsonAndTheBundle()
+    [Property]
+    public Property Serialize_ForAnyReport_ShouldRoundTripTheReportJsonAndTheBundle()
     {
-        Check(c =>
+        return ForAnyCase(c =>
         {
             var (report, _, bundle) = Build(c);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);

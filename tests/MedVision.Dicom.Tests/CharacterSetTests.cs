@@ -1,6 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Dicom.Tests.CharacterSets;
 using MedVision.Dicom.Text;
 using MedVision.Testing;
@@ -330,8 +331,8 @@ public class CharacterSetTests(ITestOutputHelper output)
 
     private static Gen<string[]> TermSets => Gen.Elements(KnownTerms).ArrayOf().Select(a => a.Take(4).ToArray());
 
-    [Fact]
-    public void Decode_WhenGivenRandomBytesWithRandomTerms_ShouldNeverThrow()
+    [Property(MaxTest = 3000)]
+    public Property Decode_WhenGivenRandomBytesWithRandomTerms_ShouldNeverThrow()
     {
         DicomVR[] vrs = [DicomVR.PN, DicomVR.LO, DicomVR.SH, DicomVR.LT, DicomVR.ST, DicomVR.UC, DicomVR.UT, DicomVR.CS];
 
@@ -346,7 +347,7 @@ public class CharacterSetTests(ITestOutputHelper output)
             from vr in Gen.Elements(vrs)
             select (terms, value, vr);
 
-        Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var (terms, value, vr) = c;
             var set = DicomCharacterSet.FromTerms(terms, out _);
@@ -358,11 +359,11 @@ public class CharacterSetTests(ITestOutputHelper output)
 
             // Whatever decoded either re-encodes or is refused; it never throws.
             _ = set.TryEncode(text, out _);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+        });
     }
 
-    [Fact]
-    public void TryEncode_WhenGivenRandomTextWithRandomTerms_ShouldDecodeBackToTheText()
+    [Property(MaxTest = 3000)]
+    public Property TryEncode_WhenGivenRandomTextWithRandomTerms_ShouldDecodeBackToTheText()
     {
         // Characters from every set, plus the delimiters and controls that reset the ISO 2022 state.
         var pool = "AZaz09 ^=\\\r\néüÀßĄłčŐЖжЯ€Ωάשعกขﾔﾏﾀﾞｳ山田太郎丂やま洪吉홍길张东王小東😀\u0085\u00A0";
@@ -370,7 +371,7 @@ public class CharacterSetTests(ITestOutputHelper output)
         var texts = chars.ArrayOf().Select(a => new string(a));
         var cases = from terms in TermSets from text in texts select (terms, text);
 
-        Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var set = DicomCharacterSet.FromTerms(c.terms, out _);
             if (set.TryEncode(c.text, out var bytes))
@@ -378,7 +379,7 @@ public class CharacterSetTests(ITestOutputHelper output)
                 Assert.Equal(c.text, set.Decode(bytes, DicomVR.PN));
                 Assert.Equal(c.text, set.Decode(bytes, DicomVR.LT));
             }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+        });
     }
 
     // ---- Independent oracles: pydicom (Python codecs) and DCMTK dcmdump +U8 (glibc iconv) ----

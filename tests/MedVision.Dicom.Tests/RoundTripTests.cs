@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Dicom.IO;
 using MedVision.Testing;
 using Xunit.Abstractions;
@@ -142,10 +143,10 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, $"{name}: dcmdump of our output differs from dcmdump of the input:\n{string.Join('\n', problems)}");
     }
 
-    [Fact]
-    public void WriteThenRead_WhenRandomDataset_ShouldPreserveEveryElement()
+    [Property]
+    public Property WriteThenRead_WhenRandomDataset_ShouldPreserveEveryElement()
     {
-        Prop.ForAll(RandomDatasets.Arbitrary, RoundTrip).QuickCheckThrowOnFailure();
+        return Prop.ForAll(RandomDatasets.Arbitrary, RoundTrip);
     }
 
     /// <summary>Writes a random data set as Part 10, reads it back, and asserts that nothing but padding changed.</summary>

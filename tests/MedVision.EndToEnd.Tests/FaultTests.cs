@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Asl;
 using MedVision.Cli;
 using MedVision.Core;
@@ -259,14 +260,14 @@ public sealed class FaultTests : IDisposable
 
     // Feature: medvision-ai-platform, Property 42: for any specialised-model failure, retries happen with exponentially
     // increasing delays (1 s, 2 s, 4 s scaled by the full-jitter draw), at most three of them.
-    [Fact]
-    public void Pipeline_Property42_WhenAModelStageFailsWithAnyJitter_ShouldRetryThreeTimesWithDoublingDelays()
+    [Property(MaxTest = 40)]
+    public Property Pipeline_Property42_WhenAModelStageFailsWithAnyJitter_ShouldRetryThreeTimesWithDoublingDelays()
     {
         var gen =
             from jitter in Gen.Choose(1, 1000).Select(v => v / 1000.0)
             from classifierFails in Gen.Elements(true, false)
             select (jitter, classifierFails);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var endpoint = new ScriptedEndpoint((name, r) => IsClassifier(name) && !c.classifierFails
                 ? ModelAnswers.Scores(r, 0.95)
@@ -286,6 +287,6 @@ public sealed class FaultTests : IDisposable
             Assert.Equal(ExecutionStatus.Failed, result.Status);
             Assert.Equal(4, result.History.Count(e => e.Type == "TaskScheduled" && e.StateName == (c.classifierFails ? "Classify" : "Analyze")));
             Assert.True(h.Objects.Objects.ContainsKey(record.StorageLocation)); // Property 43
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+        });
     }
 }

@@ -1,12 +1,11 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace MedVision.Imaging.Tests;
 
 public class HeatmapRendererTests
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(100);
-
     private static Raster NoiseGray(int width, int height, int seed)
     {
         var raster = new Raster(width, height, ColorModel.Gray, 8);
@@ -44,8 +43,8 @@ public class HeatmapRendererTests
     }
 
     // Property 17: the overlay leaves every pixel outside the findings' influence bit-identical (PSNR = infinity).
-    [Fact]
-    public void RenderOverlay_WhenPixelsFarFromFindings_ShouldEqualSourceExactly()
+    [Property(MaxTest = 100)]
+    public Property RenderOverlay_WhenPixelsFarFromFindings_ShouldEqualSourceExactly()
     {
         const int width = 160;
         const int height = 140;
@@ -61,7 +60,7 @@ public class HeatmapRendererTests
             from seed in Gen.Choose(0, 1000)
             select (boxes, seed);
 
-        Check.One(Config, Prop.ForAll(Arb.From(gen), t =>
+        return Prop.ForAll(Arb.From(gen), t =>
         {
             var source = NoiseGray(width, height, t.seed);
             var expected = source.ToRgb8();
@@ -92,7 +91,7 @@ public class HeatmapRendererTests
             }
 
             return compared > 1000 && squaredError == 0; // MSE 0 <=> PSNR infinite
-        }));
+        });
     }
 
     // Reach of one finding: its blob (centre +- cutoff sigmas, plus a pixel of slack) and its label panel
@@ -109,8 +108,8 @@ public class HeatmapRendererTests
     }
 
     // Property 15: a more confident finding is rendered at least as hot at its centre.
-    [Fact]
-    public void RenderOverlay_WhenTwoFindings_ShouldRenderHigherConfidenceAtLeastAsHotAtCentre()
+    [Property(MaxTest = 100)]
+    public Property RenderOverlay_WhenTwoFindings_ShouldRenderHigherConfidenceAtLeastAsHotAtCentre()
     {
         var gen =
             from a in Gen.Choose(0, 1000)
@@ -120,7 +119,7 @@ public class HeatmapRendererTests
             from gap in Gen.Choose(-20, 20)
             select (a / 1000.0, b / 1000.0, wa, wb, gap);
 
-        Check.One(Config, Prop.ForAll(Arb.From(gen), t =>
+        return Prop.ForAll(Arb.From(gen), t =>
         {
             var (ca, cb, wa, wb, gap) = t;
             var boxA = new Box(20, 60, wa, wa);
@@ -139,7 +138,7 @@ public class HeatmapRendererTests
             var ordered = ca >= cb ? redA >= redB && fieldA >= fieldB : redB >= redA && fieldB >= fieldA;
             var peakIsConfidence = fieldA >= (float)ca && fieldB >= (float)cb; // each centre reaches at least its own peak
             return ordered && peakIsConfidence;
-        }));
+        });
     }
 
     [Fact]
@@ -156,8 +155,8 @@ public class HeatmapRendererTests
     }
 
     // Property 16: N non-overlapping findings give N intact outlines, each in its band colour.
-    [Fact]
-    public void RenderOverlay_WhenNonOverlappingFindings_ShouldDrawEachOutlineInBandColour()
+    [Property(MaxTest = 100)]
+    public Property RenderOverlay_WhenNonOverlappingFindings_ShouldDrawEachOutlineInBandColour()
     {
         var gen =
             from n in Gen.Choose(1, 6)
@@ -165,7 +164,7 @@ public class HeatmapRendererTests
             from sizes in Gen.ArrayOf(Gen.Choose(3, 30), n)
             select (confidences, sizes);
 
-        Check.One(Config, Prop.ForAll(Arb.From(gen), t =>
+        return Prop.ForAll(Arb.From(gen), t =>
         {
             // A 3x2 grid of 60x60 cells keeps the boxes apart whatever their size.
             var findings = t.confidences.Select((c, i) => new HeatmapFinding(
@@ -201,7 +200,7 @@ public class HeatmapRendererTests
             }
 
             return outlines == findings.Count;
-        }));
+        });
     }
 
     [Theory]

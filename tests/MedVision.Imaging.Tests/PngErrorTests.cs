@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace MedVision.Imaging.Tests;
 
@@ -220,8 +221,8 @@ public class PngErrorTests
         Assert.Equal(PngErrorCodes.BadChunk, DecodeFails(png).Code);
     }
 
-    [Fact]
-    public void Decode_WhenRandomlyCorrupted_ShouldOnlyThrowImageDecodeException()
+    [Property(MaxTest = 300)]
+    public Property Decode_WhenRandomlyCorrupted_ShouldOnlyThrowImageDecodeException()
     {
         var valid = PngEncoder.Encode(MakeNoise(), new PngEncodeOptions(AdaptiveFilter: true));
         var gen =
@@ -231,7 +232,7 @@ public class PngErrorTests
             from fixCrc in Gen.Elements(false, true)
             select (flips, seed, cut, fixCrc);
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(Arb.From(gen), t =>
+        return Prop.ForAll(Arb.From(gen), t =>
         {
             var data = Corrupt(valid, t.flips, t.seed, t.cut, t.fixCrc);
             try
@@ -244,7 +245,7 @@ public class PngErrorTests
             }
 
             return true;
-        }));
+        });
     }
 
     private static Raster MakeNoise()

@@ -1,13 +1,12 @@
 using System.IO.Compression;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace MedVision.Imaging.Tests;
 
 public class PngRoundTripTests
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(200);
-
     /// <summary>Random rasters of every color model and depth; sizes include 1x1 and odd widths.</summary>
     internal static Arbitrary<Raster> Rasters()
     {
@@ -58,16 +57,16 @@ public class PngRoundTripTests
             && decoded.Data.AsSpan().SequenceEqual(raster.Data);
     }
 
-    [Fact]
-    public void EncodeDecode_WhenAdaptiveFilter_ShouldBeLossless()
+    [Property(MaxTest = 200)]
+    public Property EncodeDecode_WhenAdaptiveFilter_ShouldBeLossless()
     {
-        Check.One(Config, Prop.ForAll(Rasters(), r => RoundTrips(r, new PngEncodeOptions())));
+        return Prop.ForAll(Rasters(), r => RoundTrips(r, new PngEncodeOptions()));
     }
 
-    [Fact]
-    public void EncodeDecode_WhenNoneFilter_ShouldBeLossless()
+    [Property(MaxTest = 200)]
+    public Property EncodeDecode_WhenNoneFilter_ShouldBeLossless()
     {
-        Check.One(Config, Prop.ForAll(Rasters(), r => RoundTrips(r, new PngEncodeOptions(CompressionLevel.Fastest, AdaptiveFilter: false))));
+        return Prop.ForAll(Rasters(), r => RoundTrips(r, new PngEncodeOptions(CompressionLevel.Fastest, AdaptiveFilter: false)));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace MedVision.Imaging.Tests;
 
@@ -297,8 +298,8 @@ public class WindowingTests
     }
 
     // Property: the display pipeline never reverses the order of modality values (slope > 0), and inversion reverses it.
-    [Fact]
-    public void BuildLut_WhenAnyWindowAndPositiveSlope_ShouldBeMonotonic()
+    [Property(MaxTest = 150)]
+    public Property BuildLut_WhenAnyWindowAndPositiveSlope_ShouldBeMonotonic()
     {
         var cases =
             from function in Gen.Elements(Enum.GetValues<VoiFunction>())
@@ -312,7 +313,7 @@ public class WindowingTests
             from bits in Gen.Choose(1, depth)
             select (new GrayRendering(slope, intercept, new WindowLevel(center, width, function), invert, signed, bits), depth);
 
-        var property = Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var (rendering, depth) = c;
             var lut = Windowing.BuildLut(rendering, depth);
@@ -335,8 +336,6 @@ public class WindowingTests
 
             return true;
         });
-
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(150), property);
     }
 
     [Fact]

@@ -220,6 +220,8 @@ public sealed class ContractSchemaTests(ServerFixture server, ITestOutputHelper 
     /// Every answer the running server gives for random images (noise, gradients, flat fields, the synthetic studies;
     /// random sizes; each task and modality) passes both the C# contract checks and the independent schema validator.
     /// </summary>
+    // A [Fact] that runs a property, not a [Property]: the schema validator (a Python process) checks every
+    // generated document once, after the property has run.
     [Fact]
     public void ServerResponses_WhenRandomImagesOfEveryTaskAndModality_ShouldConformToTheSchema()
     {
@@ -252,6 +254,8 @@ public sealed class ContractSchemaTests(ServerFixture server, ITestOutputHelper 
     }
 
     /// <summary>Every request ModelClient builds (inline under the payload limit, by s3:// URI over it) passes the schema.</summary>
+    // A [Fact] that runs a property, not a [Property]: the schema validator (a Python process) checks every
+    // generated document once, after the property has run.
     [Fact]
     public void ClientRequests_WhenInlineOrByS3Uri_ShouldConformToTheSchema()
     {

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Classification;
 using MedVision.Core.Pipeline;
 using MedVision.Imaging;
@@ -141,8 +142,8 @@ public class ClassifierTests
     }
 
     /// <summary>Properties 6 and 7: every modality gets a probability in [0, 1] and they sum to 1.</summary>
-    [Fact]
-    public void Classify_WhenAnyImage_ShouldReturnAProbabilityPerModalitySummingToOne()
+    [Property(MaxTest = 60)]
+    public Property Classify_WhenAnyImage_ShouldReturnAProbabilityPerModalitySummingToOne()
     {
         var images =
             from kind in Gen.Choose(0, 4)
@@ -153,16 +154,14 @@ public class ClassifierTests
                 ? SyntheticStudies.Generate(Modalities.All[kind], seed, width, height, seed % 2 == 0).Image
                 : TestImages.Noise(seed, width, height);
 
-        Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(60),
-            Prop.ForAll(Arb.From(images), image =>
-            {
-                var scores = Classifier.Classify(image).ModalityScores!;
-                return scores.Count == 4
-                    && Modalities.All.All(m => scores.ContainsKey(m.WireName()))
-                    && scores.Values.All(p => p is >= 0 and <= 1 && !double.IsNaN(p))
-                    && Math.Abs(scores.Values.Sum() - 1) <= 1e-9;
-            }));
+        return Prop.ForAll(Arb.From(images), image =>
+        {
+            var scores = Classifier.Classify(image).ModalityScores!;
+            return scores.Count == 4
+                && Modalities.All.All(m => scores.ContainsKey(m.WireName()))
+                && scores.Values.All(p => p is >= 0 and <= 1 && !double.IsNaN(p))
+                && Math.Abs(scores.Values.Sum() - 1) <= 1e-9;
+        });
     }
 
     [Fact]

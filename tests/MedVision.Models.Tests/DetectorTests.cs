@@ -1,6 +1,7 @@
 using MedVision.Core.Inference;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Pipeline;
@@ -167,8 +168,8 @@ public class DetectorTests
     }
 
     /// <summary>Properties 10, 11 and 12 over random studies and sizes: valid types, confidences, boxes.</summary>
-    [Fact]
-    public void Detect_WhenAnyStudy_ShouldReturnValidTypesConfidencesAndBoxesInsideTheImage()
+    [Property(MaxTest = 60)]
+    public Property Detect_WhenAnyStudy_ShouldReturnValidTypesConfidencesAndBoxesInsideTheImage()
     {
         var cases =
             from modality in Gen.Elements(Modalities.All.ToArray())
@@ -181,21 +182,19 @@ public class DetectorTests
                 ? SyntheticStudies.Generate(Modalities.All[study], seed, width, height, withFinding).Image
                 : TestImages.Noise(seed, width, height));
 
-        Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(60),
-            Prop.ForAll(Arb.From(cases), c =>
-            {
-                var (modality, image) = c;
-                var response = Detector.Detect(image, modality);
-                return response.InputWidth == image.Width
-                    && response.InputHeight == image.Height
-                    && response.Findings!.Count <= ReferenceAbnormalityDetector.MaxDetections
-                    && response.Findings!.All(d =>
-                        Enum.IsDefined(d.Type)
-                        && Enum.IsDefined(d.Severity)
-                        && d.Confidence is >= 0 and <= 1
-                        && d.BoundingBox.Px().IsValidWithin(image.Width, image.Height));
-            }));
+        return Prop.ForAll(Arb.From(cases), c =>
+        {
+            var (modality, image) = c;
+            var response = Detector.Detect(image, modality);
+            return response.InputWidth == image.Width
+                && response.InputHeight == image.Height
+                && response.Findings!.Count <= ReferenceAbnormalityDetector.MaxDetections
+                && response.Findings!.All(d =>
+                    Enum.IsDefined(d.Type)
+                    && Enum.IsDefined(d.Severity)
+                    && d.Confidence is >= 0 and <= 1
+                    && d.BoundingBox.Px().IsValidWithin(image.Width, image.Height));
+        });
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Inference;
 using MedVision.Core.Observability;
 using MedVision.Core.Ports;
@@ -187,15 +188,15 @@ public class ModelRouterTests
 
     // Feature: medvision-ai-platform, Property 48: A/B testing traffic split — with split ratio R, about R of the
     // traffic goes to version A (the primary) and 1 − R to version B (the candidate).
-    [Fact]
-    public void Choose_Property48_WhenSplitRatioIsR_ShouldSendAboutRToThePrimary()
+    [Property(MaxTest = 60)]
+    public Property Choose_Property48_WhenSplitRatioIsR_ShouldSendAboutRToThePrimary()
     {
         const int Requests = 4000;
         var gen =
             from share in Gen.Choose(0, 100).Select(p => p / 100.0)
             from seed in Gen.Choose(0, int.MaxValue)
             select (share, seed);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var route = Route with { AbTest = new AbTest(new ModelTarget("ct-detector", "candidate"), c.share) };
             var random = new Random(c.seed);
@@ -211,7 +212,7 @@ public class ModelRouterTests
             // Binomial: 4.5 standard deviations (plus one request) is a bound a correct split essentially never breaks.
             var tolerance = (4.5 * Math.Sqrt(c.share * (1 - c.share) / Requests)) + (1.0 / Requests);
             Assert.InRange((double)toPrimary / Requests, c.share - tolerance, c.share + tolerance);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60));
+        });
     }
 
     [Fact]

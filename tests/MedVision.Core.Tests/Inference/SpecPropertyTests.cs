@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -20,8 +21,6 @@ namespace MedVision.Core.Tests.Inference;
 /// </summary>
 public class SpecPropertyTests
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(100);
-
     private sealed class Harness
     {
         public Harness(Func<string, ModelRequest, EndpointResponse> answer, ModelRoutingOptions? routes = null)
@@ -86,14 +85,14 @@ public class SpecPropertyTests
 
     // Feature: medvision-ai-platform, Property 6: for any medical image, the classifier returns one of the four modalities.
     // Feature: medvision-ai-platform, Property 7: every classification carries a confidence in [0.0, 1.0].
-    [Fact]
-    public void ClassifyStage_Property6And7_WhenModelAnswersAnyValidScores_ShouldPickOneOfFourModalitiesWithConfidenceInUnitInterval()
+    [Property(MaxTest = 100)]
+    public Property ClassifyStage_Property6And7_WhenModelAnswersAnyValidScores_ShouldPickOneOfFourModalitiesWithConfidenceInUnitInterval()
     {
         var gen =
             from scores in Probability.ArrayOf(4)
             from size in ImageSize
             select (scores, size);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var harness = new Harness((_, r) => ModelAnswers.Json(new ModelResponse
             {
@@ -113,18 +112,18 @@ public class SpecPropertyTests
             Assert.Equal(Math.Round(c.scores.Max(), 4), result.Confidence);
             Assert.Equal(result.Confidence < ModalityClassification.ManualReviewThreshold, result.RequiresManualReview);
             Assert.Equal(result, harness.Records.GetAsync(id).GetAwaiter().GetResult()!.Classification);
-        }).Check(Config);
+        });
     }
 
     // Feature: medvision-ai-platform, Property 8: every classified image is routed to the specialised model of its modality.
-    [Fact]
-    public void AnalyzeStage_Property8_WhenModalityIsAny_ShouldCallOnlyThatModalitysConfiguredEndpoint()
+    [Property(MaxTest = 100)]
+    public Property AnalyzeStage_Property8_WhenModalityIsAny_ShouldCallOnlyThatModalitysConfiguredEndpoint()
     {
         var gen =
             from modality in Gen.Elements(Modalities.All.ToArray())
             from suffix in Gen.Choose(1, 999)
             select (modality, suffix);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             // Renamed endpoints with variants: routing must come from configuration, not from naming conventions.
             ModelRoute Route(string job) => new() { Primary = new ModelTarget($"team-{job}-{c.suffix}", "live"), InputSize = 64 };
@@ -137,7 +136,7 @@ public class SpecPropertyTests
             var call = Assert.Single(harness.Endpoint.Calls);
             Assert.Equal(routes.DetectorFor(c.modality).Primary.ToString(), call);
             Assert.Equal(c.modality, Assert.Single(harness.Endpoint.Requests).Modality);
-        }).Check(Config);
+        });
     }
 
     // Feature: medvision-ai-platform, Property 9: every completed analysis gives each finding a confidence and box.
@@ -145,15 +144,15 @@ public class SpecPropertyTests
     // Feature: medvision-ai-platform, Property 11: every finding's confidence is in [0.0, 1.0] (and ≥ 0.5 once reported).
     // Feature: medvision-ai-platform, Property 12: every box lies within the ORIGINAL image with positive width and height.
     // Feature: medvision-ai-platform, Property 13: findings are ordered by descending clinical significance.
-    [Fact]
-    public void AnalyzeStage_Property9To13_WhenModelReturnsAnyFindings_ShouldStoreValidRankedFindingsInOriginalPixels()
+    [Property(MaxTest = 100)]
+    public Property AnalyzeStage_Property9To13_WhenModelReturnsAnyFindings_ShouldStoreValidRankedFindingsInOriginalPixels()
     {
         var gen =
             from size in ImageSize
             from inputSize in Gen.Choose(32, 160)
             from findings in Findings(inputSize, inputSize)
             select (size, inputSize, findings);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var routes = new ModelRoutingOptions { Ct = new ModelRoute { Primary = new ModelTarget("ct"), InputSize = c.inputSize } };
             var harness = new Harness((name, r) => ModelAnswers.Findings(r, name, c.findings), routes);
@@ -183,18 +182,18 @@ public class SpecPropertyTests
                 && f.BoundingBox.X < iw && f.BoundingBox.Y < ih
                 && f.BoundingBox.X + f.BoundingBox.Width > 0 && f.BoundingBox.Y + f.BoundingBox.Height > 0);
             Assert.InRange(result.Abnormalities.Count, Math.Min(1, reportable), reportable);
-        }).Check(Config);
+        });
     }
 
-    [Fact]
-    public void ScaleToOriginal_WhenBoxCoversTheWholeInput_ShouldCoverTheWholeOriginal()
+    [Property(MaxTest = 100)]
+    public Property ScaleToOriginal_WhenBoxCoversTheWholeInput_ShouldCoverTheWholeOriginal()
     {
         var gen =
             from w in Gen.Choose(1, 4000)
             from h in Gen.Choose(1, 4000)
             from input in Gen.Choose(32, 1024)
             select (w, h, input);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var factor = (double)c.input / Math.Max(c.w, c.h);
             var iw = Math.Clamp((int)Math.Round(c.w * factor, MidpointRounding.AwayFromZero), 1, c.input);
@@ -202,19 +201,19 @@ public class SpecPropertyTests
             var prepared = new PreparedInput([], iw, ih, c.w, c.h);
 
             Assert.Equal(new BoundingBox(0, 0, c.w, c.h), AnalyzeStage.ScaleToOriginal(new ModelBox(0, 0, iw, ih), prepared));
-        }).Check(Config);
+        });
     }
 
     // Feature: medvision-ai-platform, Property 44: every inference request records its latency.
     // Feature: medvision-ai-platform, Property 45: every prediction's confidence scores are logged.
-    [Fact]
-    public void Stages_Property44And45_WhenClassifyAndAnalyzeRun_ShouldEmitLatencyPerCallAndEveryConfidence()
+    [Property(MaxTest = 60)]
+    public Property Stages_Property44And45_WhenClassifyAndAnalyzeRun_ShouldEmitLatencyPerCallAndEveryConfidence()
     {
         var gen =
             from top in Gen.Choose(850, 1000).Select(v => v / 1000.0)
             from findings in Findings(64, 64)
             select (top, findings);
-        Prop.ForAll(gen.ToArbitrary(), c =>
+        return Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var routes = new ModelRoutingOptions
             {
@@ -233,6 +232,6 @@ public class SpecPropertyTests
             Assert.Equal([c.top], harness.Metrics.Of(MetricNames.ClassificationConfidence).Single().Values);
             var logged = harness.Metrics.Of(MetricNames.FindingConfidence).SelectMany(f => f.Values).ToList();
             Assert.Equal(c.findings.Select(f => f.Confidence), logged);
-        }).Check(Config.WithMaxTest(60));
+        });
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Json;
@@ -173,12 +174,12 @@ public class ReportPdfTests(ITestOutputHelper log)
 
     // Feature: medvision-ai-platform, Properties 22 and 23 over random analyses: the PDF keeps its eight sections in
     // order, and the report JSON serializes, deserializes and serializes to the same bytes.
-    [Fact]
-    public void Render_WhenAnalysesAreRandom_ShouldKeepTheEightSectionsInOrderAndTheJsonShouldRoundTrip()
+    [Property(MaxTest = 30)]
+    public Property Render_WhenAnalysesAreRandom_ShouldKeepTheEightSectionsInOrderAndTheJsonShouldRoundTrip()
     {
         if (!ExternalTools.Require(log.WriteLine, "pdftotext"))
         {
-            return;
+            return true.ToProperty();
         }
 
         var words = new[] { "nodule", "Müller", "größer", "żółć", "陰影", "Ørsted", "región", "cyst", "(paren)", "back\\slash", "naïve" };
@@ -198,7 +199,7 @@ public class ReportPdfTests(ITestOutputHelper log)
             select (modality, findings, patient, heatmap);
 
         var run = 0;
-        Prop.ForAll(caseGen.ToArbitrary(), c =>
+        return Prop.ForAll(caseGen.ToArbitrary(), c =>
         {
             var findings = c.findings.Select((f, i) => Finding(i + 1, f.type, f.confidence, f.severity, f.description)).ToList();
             var report = Report(c.modality, findings, c.patient);
@@ -222,7 +223,7 @@ public class ReportPdfTests(ITestOutputHelper log)
             {
                 Assert.Contains(ReportPdf.NoFindings, text, StringComparison.Ordinal);
             }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+        });
     }
 
     private static void AssertRenders(byte[] pdf, string name)

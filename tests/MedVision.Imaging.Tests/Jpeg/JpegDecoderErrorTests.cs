@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using static MedVision.Imaging.Tests.Jpeg.JpegDecoderTestSupport;
 
 namespace MedVision.Imaging.Tests.Jpeg;
@@ -287,8 +288,8 @@ public class JpegDecoderErrorTests
         Assert.All(JpegDecoder.Decode(MinimalGray(entropy: damaged, restartInterval: 1)).Data, b => Assert.Equal(128, b));
     }
 
-    [Fact]
-    public void Decode_WhenRandomlyMutated_ShouldSucceedOrThrowImageDecodeException()
+    [Property(MaxTest = 400)]
+    public Property Decode_WhenRandomlyMutated_ShouldSucceedOrThrowImageDecodeException()
     {
         var gen =
             from fixture in Gen.Elements(0, 1)
@@ -297,7 +298,7 @@ public class JpegDecoderErrorTests
             from seed in Gen.Choose(0, int.MaxValue)
             select (fixture, operation, edits, seed);
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(400), Prop.ForAll(Arb.From(gen), t =>
+        return Prop.ForAll(Arb.From(gen), t =>
         {
             var data = Mutate(t.fixture == 0 ? Baseline : Progressive, t.operation, t.edits, t.seed);
             try
@@ -311,7 +312,7 @@ public class JpegDecoderErrorTests
             }
 
             return true;
-        }));
+        });
     }
 
     // Flips bits, inserts random bytes or deletes bytes, at random positions after SOI.

@@ -1,6 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using MedVision.Local.Twins;
 
 namespace MedVision.Local.Tests.Twins;
@@ -206,8 +207,8 @@ public sealed class DiskObjectStoreTests : IDisposable
     }
 
     /// <summary>Property 3 (upload-retrieve round trip): whatever bytes go in under a valid key come back out.</summary>
-    [Fact]
-    public void PutThenGet_WhenBytesAndKeyRandom_ShouldReturnIdenticalBytes()
+    [Property(MaxTest = 200)]
+    public Property PutThenGet_WhenBytesAndKeyRandom_ShouldReturnIdenticalBytes()
     {
         var segment = Gen.Elements("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-_.() =+,@ä漢".ToCharArray())
             .NonEmptyListOf()
@@ -219,14 +220,12 @@ public sealed class DiskObjectStoreTests : IDisposable
             .Select(k => k + ".bin");
         var cases = Arb.From(Gen.Zip(keys, ArbMap.Default.GeneratorFor<byte[]>()));
 
-        var property = Prop.ForAll(cases, pair =>
+        return Prop.ForAll(cases, pair =>
         {
             var (key, bytes) = pair;
             store.PutAsync(key, bytes, "application/octet-stream").GetAwaiter().GetResult();
             var stored = store.GetAsync(key).GetAwaiter().GetResult();
             return stored is not null && stored.Content.AsSpan().SequenceEqual(bytes) && stored.Key == key;
         });
-
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200), property);
     }
 }
