@@ -3,7 +3,7 @@ using System.Text.Json;
 using MedVision.Core.Classification;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
-using MedVision.Local.Twins;
+using MedVision.Core.Storage;
 using MedVision.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -52,7 +52,7 @@ public static class ModelServerApp
             k.Limits.MaxRequestBodySize = InferenceContract.RealTimeMaxPayloadBytes;
         });
 
-        var objects = options.ObjectRoot is { } root ? new DiskObjectStore(root, options.Bucket) : null;
+        var objects = options.ObjectRoot is { } root ? new DiskObjectLayout(root, options.Bucket) : null;
         var host = new ReferenceModelHost(
             new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(),
             objects is null ? null : objects.ReadS3UriAsync);

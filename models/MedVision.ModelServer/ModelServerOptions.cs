@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using MedVision.Core.Inference;
-using MedVision.Local.Twins;
+using MedVision.Core.Storage;
 
 namespace MedVision.ModelServer;
 
@@ -46,7 +46,7 @@ public sealed record ModelServerOptions
 
     public string? ObjectRoot { get; init; }
 
-    public string Bucket { get; init; } = DiskObjectStore.DefaultBucket;
+    public string Bucket { get; init; } = DiskObjectLayout.DefaultBucket;
 
     public bool ShowHelp { get; init; }
 
