@@ -132,24 +132,25 @@ public static class CommandLineApp
     }
 
     /// <summary>
-    /// Makes every argument in the tree refuse a value that looks like an option ("--bogus"): System.CommandLine would
-    /// take an unknown "-x" as a file name. A lone "-" is still a value.
+    /// Makes every command in the tree refuse an argument that looks like an option ("--bogus"): System.CommandLine
+    /// would take an unknown "-x" as a file name. A lone "-" is still a value. Runs as the command's first validator,
+    /// so the unknown option is what the user hears about, not the argument it displaced.
     /// </summary>
     public static void RejectOptionLikeArguments(Command root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        foreach (var command in Commands(root))
+        foreach (var command in Commands(root).Where(c => c.Arguments.Count > 0))
         {
-            foreach (var argument in command.Arguments)
+            command.Validators.Insert(0, result =>
             {
-                argument.Validators.Add(result =>
+                var token = command.Arguments
+                    .SelectMany(a => result.GetResult(a)?.Tokens ?? [])
+                    .FirstOrDefault(t => t.Value is ['-', _, ..]);
+                if (token is not null)
                 {
-                    if (result.Tokens.FirstOrDefault(t => t.Value is ['-', _, ..]) is { } token)
-                    {
-                        result.AddError($"unknown option '{token.Value}'");
-                    }
-                });
-            }
+                    result.AddError($"unknown option '{token.Value}'");
+                }
+            });
         }
     }
 
