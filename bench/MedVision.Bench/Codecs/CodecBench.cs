@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Imaging;
+using MedVision.Bench.Dicom;
 using MedVision.Models;
 
 namespace MedVision.Bench.Codecs;
@@ -15,6 +15,7 @@ internal static class CodecBench
 {
     public static int Run(int runs, string outFile)
     {
+        var timing = new BenchTiming(runs);
         var work = Directory.CreateTempSubdirectory("medvision-bench-").FullName;
         Console.WriteLine($"==> making test images in {work}");
         var gray = SyntheticStudies.ChestXray(7, 2800, 2800);                           // 7.84 MP radiograph-sized
@@ -35,8 +36,8 @@ internal static class CodecBench
         WritePnm(rgbPpm, rgb);
         var grayJpg = Path.Combine(work, "gray.jpg");
         var rgbJpg = Path.Combine(work, "rgb.jpg");
-        Run("cjpeg", "-quality", "85", "-outfile", grayJpg, grayPgm);
-        Run("cjpeg", "-quality", "85", "-sample", "2x2", "-outfile", rgbJpg, rgbPpm);
+        BenchTiming.Run("cjpeg", "-quality", "85", "-outfile", grayJpg, grayPgm);
+        BenchTiming.Run("cjpeg", "-quality", "85", "-sample", "2x2", "-outfile", rgbJpg, rgbPpm);
         var grayJpgBytes = File.ReadAllBytes(grayJpg);
         var rgbJpgBytes = File.ReadAllBytes(rgbJpg);
 
@@ -44,7 +45,7 @@ internal static class CodecBench
         double Mp(Raster r) => r.Width * (double)r.Height / 1e6;
 
         Console.WriteLine("==> peers: djpeg/cjpeg (process) and Pillow (in-process)");
-        var pillow = JsonNode.Parse(RunCapture("/usr/bin/python3", Path.Combine(AppContext.BaseDirectory, "pillow_peer.py"), grayPgm, rgbPpm, runs.ToString(CultureInfo.InvariantCulture)))!;
+        var pillow = JsonNode.Parse(BenchTiming.Run("/usr/bin/python3", Path.Combine(AppContext.BaseDirectory, "pillow_peer.py"), grayPgm, rgbPpm, runs.ToString(CultureInfo.InvariantCulture)))!;
         double Pil(string image, string key) => (double)pillow[image]![key]!;
 
         foreach (var (label, raster, jpg, jpgPath, pnm) in new[] { ("gray", gray, grayJpgBytes, grayJpg, grayPgm), ("rgb", rgb, rgbJpgBytes, rgbJpg, rgbPpm) })
@@ -52,15 +53,15 @@ internal static class CodecBench
             var name = label == "gray" ? $"{raster.Width}x{raster.Height} gray" : $"{raster.Width}x{raster.Height} RGB";
             Console.WriteLine($"==> {name}");
 
-            var ourDecode = Median(runs, () => JpegDecoder.Decode(jpg));
-            var djpeg = Median(runs, () => Run("djpeg", "-outfile", "/dev/null", jpgPath));
+            var ourDecode = timing.Median(() => JpegDecoder.Decode(jpg));
+            var djpeg = timing.Median(() => BenchTiming.Run("djpeg", "-outfile", "/dev/null", jpgPath));
             rows.Add(("JPEG decode", name, ourDecode, djpeg, "djpeg (process)", "≥ 0.7×", djpeg / ourDecode >= 0.7, ""));
             rows.Add(("JPEG decode", name, ourDecode, Pil(label, "jpeg_decode_ms"), "Pillow/libjpeg-turbo", "≥ 0.7×", Pil(label, "jpeg_decode_ms") / ourDecode >= 0.7, ""));
 
             var sub = label == "gray" ? JpegSubsampling.Yuv444 : JpegSubsampling.Yuv420;
-            var ourEncode = Median(runs, () => JpegEncoder.Encode(raster, new JpegEncodeOptions(85, sub)));
+            var ourEncode = timing.Median(() => JpegEncoder.Encode(raster, new JpegEncodeOptions(85, sub)));
             var cjpegArgs = label == "gray" ? new[] { "-quality", "85", "-outfile", "/dev/null", pnm } : ["-quality", "85", "-sample", "2x2", "-outfile", "/dev/null", pnm];
-            var cjpeg = Median(runs, () => Run("cjpeg", cjpegArgs));
+            var cjpeg = timing.Median(() => BenchTiming.Run("cjpeg", cjpegArgs));
             var ourJpegSize = JpegEncoder.Encode(raster, new JpegEncodeOptions(85, sub)).Length;
             rows.Add(("JPEG encode q85", name, ourEncode, cjpeg, "cjpeg (process)", "≥ 0.7×", cjpeg / ourEncode >= 0.7, $"{ourJpegSize} B vs cjpeg {jpg.Length} B"));
             rows.Add(("JPEG encode q85", name, ourEncode, Pil(label, "jpeg_encode_ms"), "Pillow/libjpeg-turbo", "≥ 0.7×", Pil(label, "jpeg_encode_ms") / ourEncode >= 0.7, ""));
@@ -73,7 +74,7 @@ internal static class CodecBench
                          ("PNG encode (fast)", new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest), "≥ 10×", 10.0),
                      })
             {
-                var ms = Median(runs, () => PngEncoder.Encode(raster, options));
+                var ms = timing.Median(() => PngEncoder.Encode(raster, options));
                 var size = PngEncoder.Encode(raster, options).Length;
                 var sizeRatio = size / pilSize;
                 var met = pilPng / ms >= factor && (factor >= 10 || sizeRatio <= 1.08);
@@ -81,12 +82,12 @@ internal static class CodecBench
             }
 
             var png = PngEncoder.Encode(raster);
-            var ourPngDecode = Median(runs, () => PngDecoder.Decode(png));
+            var ourPngDecode = timing.Median(() => PngDecoder.Decode(png));
             rows.Add(("PNG decode", name, ourPngDecode, Pil(label, "png_decode_ms"), "Pillow/zlib", "—", null, ""));
         }
 
         var rendering = new GrayRendering(Window: new WindowLevel(2048, 3000));
-        var windowMs = Median(runs, () => Windowing.RenderGray8(gray16, rendering));
+        var windowMs = timing.Median(() => Windowing.RenderGray8(gray16, rendering));
         rows.Add(("16→8-bit window/level", $"{gray16.Width}x{gray16.Height} 16-bit", windowMs, double.NaN, "—", "≤ 8 ms", windowMs <= 8, ""));
 
         var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
@@ -122,43 +123,11 @@ internal static class CodecBench
         return 0;
     }
 
-    private static double Median(int runs, Action action)
-    {
-        action();
-        var samples = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            action();
-            samples[i] = watch.Elapsed.TotalMilliseconds;
-        }
-
-        Array.Sort(samples);
-        return samples[runs / 2];
-    }
-
     private static void WritePnm(string path, Raster image)
     {
         var header = Encoding.ASCII.GetBytes($"{(image.Channels == 1 ? "P5" : "P6")}\n{image.Width} {image.Height}\n255\n");
         using var f = File.Create(path);
         f.Write(header);
         f.Write(image.Data);
-    }
-
-    private static void Run(string file, params string[] arguments) => RunCapture(file, arguments);
-
-    private static string RunCapture(string file, params string[] arguments)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} failed ({p.ExitCode}): {stderr}");
     }
 }
