@@ -113,7 +113,7 @@ namespace MedVision.Cli
             var outDir = OutOption();
             var parallel = new Option<int>("--parallel", "-p")
             {
-                Description = "images processed at once (default: the number of cores)",
+                Description = "images processed at once; the default is one per core",
                 HelpName = "N",
                 DefaultValueFactory = _ => Environment.ProcessorCount,
                 CustomParser = ValueParsers.WholeNumber("--parallel", 1, 256),
