@@ -48,6 +48,7 @@ public sealed class ReportReviewServiceTests
     private async Task<Fhir.DiagnosticReport> StoredReportAsync(string id) =>
         FhirJson.Parse<Fhir.DiagnosticReport>((await fhir.ReadAsync("DiagnosticReport", id))!);
 
+    // Feature: medvision-ai-platform, Property 26: a report review leaves an audit entry.
     [Fact]
     public async Task ReviewAsync_WhenFirstReviewIsFinal_ShouldFlipReportAndObservationsRecordTheReviewerAndAudit()
     {

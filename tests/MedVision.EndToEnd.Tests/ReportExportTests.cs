@@ -35,6 +35,9 @@ public sealed class ReportExportTests(ITestOutputHelper log) : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    // Feature: medvision-ai-platform, Property 21: every exported PDF carries the disclaimer.
+    // Feature: medvision-ai-platform, Property 22: every exported PDF has the eight sections in order.
+    // Feature: medvision-ai-platform, Property 23: every report is exported as both report.pdf and report.json.
     [Fact]
     public async Task Analyze_WhenRunOnTheSamples_ShouldWriteAReadableSignedPdfForEveryImage()
     {

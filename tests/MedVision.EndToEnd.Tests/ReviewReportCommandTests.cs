@@ -66,6 +66,8 @@ public sealed class ReviewReportCommandTests : IDisposable
             Assert.All(FhirValidator.Validate([dr, practitioner]), v => Assert.True(v.Errors.Count == 0, string.Join("\n", v.Errors)));
         }
 
+        Assert.All(FirelyValidator.Validate([dr, practitioner]), v => Assert.True(v.Valid, string.Join("\n", v.Errors)));
+
         Assert.Equal(["report.review.final", "report.review.amended"], audit.Where(a => a.Action.StartsWith("report.review.", StringComparison.Ordinal)).Select(a => a.Action).ToArray());
     }
 }

@@ -43,7 +43,7 @@ public class HeatmapRendererTests
         }
     }
 
-    // Property 17: the overlay leaves every pixel outside the findings' influence bit-identical (PSNR = infinity).
+    // Feature: medvision-ai-platform, Property 17: the overlay leaves every pixel outside the findings' influence bit-identical (PSNR = infinity).
     [Fact]
     public void RenderOverlay_WhenPixelsFarFromFindings_ShouldEqualSourceExactly()
     {
@@ -108,7 +108,7 @@ public class HeatmapRendererTests
         return inBlob || inLabel;
     }
 
-    // Property 15: a more confident finding is rendered at least as hot at its centre.
+    // Feature: medvision-ai-platform, Property 15: a more confident finding is rendered at least as hot at its centre.
     [Fact]
     public void RenderOverlay_WhenTwoFindings_ShouldRenderHigherConfidenceAtLeastAsHotAtCentre()
     {
@@ -155,7 +155,7 @@ public class HeatmapRendererTests
         Assert.All(field, v => Assert.InRange(v, 0f, 0.7f));
     }
 
-    // Property 16: N non-overlapping findings give N intact outlines, each in its band colour.
+    // Feature: medvision-ai-platform, Property 16: N non-overlapping findings give N intact outlines, each in its band colour.
     [Fact]
     public void RenderOverlay_WhenNonOverlappingFindings_ShouldDrawEachOutlineInBandColour()
     {
@@ -359,6 +359,7 @@ public class HeatmapRendererTests
         Assert.Equal(plain.Data, HeatmapRenderer.RenderOverlay(source, [], new HeatmapOptions(ModelSaliency: map, ModelSaliencyWeight: 0)).Data);
     }
 
+    // Feature: medvision-ai-platform, Property 15: a model saliency map never outshines a finding at its centre.
     [Fact]
     public void RenderOverlay_WhenModelSaliencyCoversAFinding_ShouldKeepTheFindingHottestAtItsCentre()
     {

@@ -58,6 +58,7 @@ public class PngRoundTripTests
             && decoded.Data.AsSpan().SequenceEqual(raster.Data);
     }
 
+    // Feature: medvision-ai-platform, Property 33: PNG, the format images travel in, decodes to exactly the encoded samples.
     [Fact]
     public void EncodeDecode_WhenAdaptiveFilter_ShouldBeLossless()
     {

@@ -118,6 +118,7 @@ public class ReportPdfTests(ITestOutputHelper log)
     public static TheoryData<Modality> Modalities() => new(Enum.GetValues<Modality>());
 
     // Feature: medvision-ai-platform, Property 22: every modality's PDF has the same eight sections in order.
+    // Feature: medvision-ai-platform, Property 21: every modality's PDF carries the disclaimer.
     [Theory]
     [MemberData(nameof(Modalities))]
     public void Render_WhenReadByPdftotext_ShouldShowEverySectionTheDisclaimerAndEachFindingWithItsConfidence(Modality modality)
@@ -171,8 +172,8 @@ public class ReportPdfTests(ITestOutputHelper log)
         Assert.Equal(a, b); // deterministic output: a signature over it can be reproduced
     }
 
-    // Feature: medvision-ai-platform, Properties 22 and 23 over random analyses: the PDF keeps its eight sections in
-    // order, and the report JSON serializes, deserializes and serializes to the same bytes.
+    // Feature: medvision-ai-platform, Property 22: over random analyses the PDF keeps its eight sections in order.
+    // Feature: medvision-ai-platform, Property 23: the report JSON serializes, deserializes and serializes to the same bytes, and renders as a PDF.
     [Fact]
     public void Render_WhenAnalysesAreRandom_ShouldKeepTheEightSectionsInOrderAndTheJsonShouldRoundTrip()
     {
