@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 
 namespace MedVision.Aws;
 
@@ -383,9 +384,9 @@ public sealed class HealthLakeFhirStore : IFhirStore
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (id is null || !FhirAddress.IsValidId(id))
+        if (id is null || !FhirId.IsValid(id))
         {
-            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
+            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match {FhirId.Rule}.");
         }
 
         return (resourceType, id);

@@ -34,7 +34,7 @@ public sealed class ReportStage(
             await tracker.RecordAsync(
                 request.ImageId, r => r with { ImagingStudyId = r.ImagingStudyId ?? studyId, DiagnosticReportId = r.DiagnosticReportId ?? diagnosticReportId }, ct);
         }
-        var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
+        var observationIds = analysis.Abnormalities.Select(a => Fhir.FhirId.From(a.AbnormalityId)).ToList();
 
         var fhirLinks = new ReportFhirLinks { DiagnosticReportId = diagnosticReportId, ImagingStudyId = studyId, ObservationIds = observationIds };
         var reportKey = ObjectKeys.ReportJson(reportId);

@@ -94,19 +94,10 @@ public static class FhirMapper
         return snomed is { } s ? new Coding(SnomedSystem, s.Code, s.Display) : new Coding { Display = bodyPart };
     }
 
-    /// <summary>R4 ids are [A-Za-z0-9\-\.]{1,64}: anything else becomes '-'.</summary>
-    public static string SafeId(string raw)
-    {
-        ArgumentNullException.ThrowIfNull(raw);
-        var chars = raw.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-').ToArray();
-        var id = new string(chars);
-        return id.Length == 0 ? "x" : id.Length <= 64 ? id : id[..64];
-    }
-
     public static string PatientIdFor(ImageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return SafeId(record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}");
+        return FhirId.From(record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}");
     }
 
     /// <summary>One Device per pair of model versions, so every report names exactly the models that made it.</summary>
@@ -416,7 +407,7 @@ public static class FhirMapper
         var patientId = PatientIdFor(record);
         var deviceId = DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
         var observations = analysis.Abnormalities
-            .Select(a => Observation(a, SafeId(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+            .Select(a => Observation(a, FhirId.From(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
             .ToList();
         var diagnosticReport = DiagnosticReportResource(
             report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
@@ -428,7 +419,7 @@ public static class FhirMapper
         };
         resources.AddRange(observations);
         resources.Add(diagnosticReport);
-        resources.Add(Provenance(SafeId("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
+        resources.Add(Provenance(FhirId.From("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
         return (resources, TransactionBundle(report.ReportId, now, resources));
     }
 

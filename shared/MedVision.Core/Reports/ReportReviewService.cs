@@ -32,7 +32,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         string reportOrImageId, ReportReviewStatus status, string reviewerId, string? conclusion = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reportOrImageId);
-        if (FhirMapper.SafeId(reportOrImageId) != reportOrImageId)
+        if (!FhirId.IsValid(reportOrImageId))
         {
             // Ids become object keys: nothing but the id alphabet gets near a path.
             throw new ValidationException("review.bad_id", "A report or image id has only letters, digits, '-' and '.' (at most 64).");
@@ -70,7 +70,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         var now = time.GetUtcNow();
         var practitioner = new Practitioner
         {
-            Id = FhirMapper.SafeId("reviewer-" + reviewerId),
+            Id = FhirId.From("reviewer-" + reviewerId),
             Identifier = [new Identifier(ReviewerIdSystem, reviewerId)],
             Active = true,
         };

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 using MedVision.Local.Fhir;
 using Microsoft.Data.Sqlite;
 
@@ -100,9 +101,9 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (id is null || !FhirAddress.IsValidId(id))
+        if (id is null || !FhirId.IsValid(id))
         {
-            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
+            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match {FhirId.Rule}.");
         }
 
         var result = await WriteAsync([new FhirWrite(resourceType, id, resource, IfMatch: null)], cancellationToken);
@@ -141,9 +142,9 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
             throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
         }
 
-        if (!FhirAddress.IsValidId(write.Id))
+        if (!FhirId.IsValid(write.Id))
         {
-            throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
+            throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}.id must match {FhirId.Rule}.");
         }
 
         if (write.Resource is null)
