@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Ports;
 using MedVision.Fhir;
@@ -48,7 +47,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
 {
     public const string Service = "healthlake";
     public const string IdempotencyKeyHeader = "x-amz-fhir-idempotency-key";
-    private const string FhirJson = "application/fhir+json";
+    private const string FhirMediaType = "application/fhir+json";
 
     private readonly HttpClient http;
     private readonly HealthLakeOptions options;
@@ -76,11 +75,10 @@ public sealed class HealthLakeFhirStore : IFhirStore
     {
     }
 
-    public async Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    public async Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(resource);
-        var (resourceType, id) = AddressOf(resource);
-        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
+        var (resourceType, id) = FhirAddress.Of(resource);
+        var body = FhirJson.SerializeToUtf8Bytes(resource);
         using var response = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), body, idempotencyKey: null, cancellationToken);
         var content = await ReadBodyAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -96,26 +94,21 @@ public sealed class HealthLakeFhirStore : IFhirStore
     /// FHIR create (POST Type): the server assigns the id. Returns the stored resource. A retry with the same content
     /// sends the same idempotency key, and HealthLake's 409 replay of the original resource is returned as success.
     /// </summary>
-    public async Task<JsonObject> CreateAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken = default)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var resourceType = StringOf(resource["resourceType"]);
-        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        return await PostAsync(resourceType, Relative(resourceType), resource, cancellationToken);
+        return await PostAsync(resource.ResourceType, Relative(resource.ResourceType), resource, cancellationToken);
     }
 
     /// <summary>
     /// Posts a transaction (or batch) Bundle to the base and returns the response Bundle. HealthLake runs a
     /// transaction atomically; the idempotency key makes a retried POST replay instead of applying twice.
     /// </summary>
-    public async Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    public async Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
-        if (StringOf(bundle["resourceType"]) != "Bundle" || StringOf(bundle["type"]) is not ("transaction" or "batch"))
+        if (bundle.Type is not ("transaction" or "batch"))
         {
             throw new ValidationException("fhir.invalid_resource", "A transaction must be a Bundle of type transaction or batch.");
         }
@@ -123,7 +116,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return await PostAsync("Bundle", baseUri, bundle, cancellationToken);
     }
 
-    public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    public async Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         FhirAddress.Validate(resourceType, id);
         using var response = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
@@ -138,7 +131,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
             throw ErrorFor("GET", resourceType, response, content);
         }
 
-        return ParseObject(content, "GET", resourceType);
+        return Parse<Resource>(content, "GET", resourceType);
     }
 
     /// <summary>
@@ -146,17 +139,13 @@ public sealed class HealthLakeFhirStore : IFhirStore
     /// data store) up to <see cref="HealthLakeOptions.MaxSearchPages"/> pages. Returns the <c>match</c> entries, not
     /// <c>_include</c>d ones.
     /// </summary>
-    public async Task<IReadOnlyList<JsonObject>> SearchAsync(
+    public async Task<IReadOnlyList<Resource>> SearchAsync(
         string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(resourceType);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
-        }
+        FhirAddress.ValidateType(resourceType);
 
-        var results = new List<JsonObject>();
+        var results = new List<Resource>();
         var next = WithQuery(Relative(resourceType), parameters);
         for (var page = 0; next is not null; page++)
         {
@@ -173,13 +162,12 @@ public sealed class HealthLakeFhirStore : IFhirStore
                 throw ErrorFor("search", resourceType, response, content);
             }
 
-            var bundle = ParseObject(content, "search", resourceType);
-            foreach (var entry in (bundle["entry"] as JsonArray ?? []).OfType<JsonObject>())
+            var bundle = Parse<Bundle>(content, "search", resourceType);
+            foreach (var entry in bundle.Entry ?? [])
             {
-                var mode = StringOf(entry["search"]?["mode"]);
-                if (entry["resource"] is JsonObject found && mode is null or "match")
+                if (entry.Resource is { } found && entry.Search?.Mode is null or "match")
                 {
-                    results.Add(found.DeepClone().AsObject());
+                    results.Add(found);
                 }
             }
 
@@ -221,21 +209,20 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
     }
 
-    private async Task<JsonObject> PostAsync(string resourceType, Uri uri, JsonObject resource, CancellationToken cancellationToken)
+    private async Task<T> PostAsync<T>(string resourceType, Uri uri, T resource, CancellationToken cancellationToken)
+        where T : Resource
     {
-        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
+        var body = FhirJson.SerializeToUtf8Bytes(resource);
         var key = IdempotencyKeyFor(resourceType, body);
         using var response = await SendAsync(HttpMethod.Post, uri, body, key, cancellationToken);
         var content = await ReadBodyAsync(response, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            return ParseObject(content, "POST", resourceType);
+            return Parse<T>(content, "POST", resourceType);
         }
 
         // A replay of our key comes back as 409 with the original resource; any other 409 carries an OperationOutcome.
-        if (response.StatusCode == HttpStatusCode.Conflict
-            && TryParseObject(content) is { } original
-            && StringOf(original["resourceType"]) == resourceType)
+        if (response.StatusCode == HttpStatusCode.Conflict && TryParse(content) is T original)
         {
             return original;
         }
@@ -247,11 +234,11 @@ public sealed class HealthLakeFhirStore : IFhirStore
         HttpMethod method, Uri uri, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirMediaType));
         if (method == HttpMethod.Put || method == HttpMethod.Post)
         {
             request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirMediaType);
         }
 
         if (idempotencyKey is not null)
@@ -297,10 +284,9 @@ public sealed class HealthLakeFhirStore : IFhirStore
     }
 
     /// <summary>The next page, with its query rewritten into canonical form so the signed and the sent query agree.</summary>
-    private Uri? NextLink(JsonObject bundle, string resourceType)
+    private Uri? NextLink(Bundle bundle, string resourceType)
     {
-        var link = (bundle["link"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(l => StringOf(l["relation"]) == "next");
-        if (StringOf(link?["url"]) is not { } url)
+        if (bundle.Link?.FirstOrDefault(l => l.Relation == "next")?.Url is not { } url)
         {
             return null;
         }
@@ -314,16 +300,9 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return WithQuery(new Uri(next.GetLeftPart(UriPartial.Path)), SigV4Signer.ParseQuery(next.Query));
     }
 
-    private static string? VersionOf(HttpResponseMessage response, byte[] content)
-    {
-        if (TryParseObject(content) is { } stored && StringOf(stored["meta"]?["versionId"]) is { } version)
-        {
-            return version;
-        }
-
-        // ETag: W/"3"
-        return response.Headers.ETag?.Tag.Trim('"');
-    }
+    /// <summary>meta.versionId of the stored resource in the answer, else the ETag (W/"3").</summary>
+    private static string? VersionOf(HttpResponseMessage response, byte[] content) =>
+        TryParse(content)?.Meta?.VersionId ?? response.Headers.ETag?.Tag.Trim('"');
 
     private static MedVisionException ErrorFor(string operation, string resourceType, HttpResponseMessage response, byte[] content)
     {
@@ -343,22 +322,23 @@ public sealed class HealthLakeFhirStore : IFhirStore
     /// <summary>issue[].diagnostics (or details.text) of an OperationOutcome body; empty when the body is not one.</summary>
     private static string Diagnostics(byte[] content)
     {
-        if (TryParseObject(content) is not { } outcome || StringOf(outcome["resourceType"]) != "OperationOutcome")
+        if (TryParse(content) is not OperationOutcome outcome)
         {
             return "";
         }
 
-        var texts = (outcome["issue"] as JsonArray ?? []).OfType<JsonObject>()
-            .Select(issue => StringOf(issue["diagnostics"]) ?? StringOf(issue["details"]?["text"]))
+        var texts = (outcome.Issue ?? [])
+            .Select(issue => issue.Diagnostics ?? issue.Details?.Text)
             .Where(text => !string.IsNullOrWhiteSpace(text));
         return string.Join("; ", texts);
     }
 
-    private static JsonObject ParseObject(byte[] content, string operation, string resourceType) =>
-        TryParseObject(content)
-        ?? throw new StorageUnavailableException($"HealthLake {operation} {resourceType}: the answer is not a JSON object.");
+    private static T Parse<T>(byte[] content, string operation, string resourceType)
+        where T : Resource =>
+        TryParse(content) as T
+        ?? throw new StorageUnavailableException($"HealthLake {operation} {resourceType}: the answer is not a {typeof(T).Name} this model reads.");
 
-    private static JsonObject? TryParseObject(byte[] content)
+    private static Resource? TryParse(byte[] content)
     {
         if (content.Length == 0)
         {
@@ -367,30 +347,11 @@ public sealed class HealthLakeFhirStore : IFhirStore
 
         try
         {
-            return JsonNode.Parse(content) as JsonObject;
+            return FhirJson.Parse(content);
         }
         catch (JsonException)
         {
             return null;
         }
     }
-
-    private static (string ResourceType, string Id) AddressOf(JsonObject resource)
-    {
-        var resourceType = StringOf(resource["resourceType"]);
-        var id = StringOf(resource["id"]);
-        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        if (id is null || !FhirId.IsValid(id))
-        {
-            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match {FhirId.Rule}.");
-        }
-
-        return (resourceType, id);
-    }
-
-    private static string? StringOf(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

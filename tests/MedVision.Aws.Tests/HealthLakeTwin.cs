@@ -152,7 +152,7 @@ public sealed class HealthLakeTwin : IAsyncDisposable
                 await CreateAsync(context, segments[0], body);
                 break;
             case (2, "GET"):
-                var found = await backend.ReadAsync(segments[0], segments[1]);
+                var found = await backend.ReadJsonAsync(segments[0], segments[1]);
                 if (found is null)
                 {
                     var gone = (await backend.HistoryAsync(segments[0], segments[1])).Count > 0;
@@ -172,10 +172,9 @@ public sealed class HealthLakeTwin : IAsyncDisposable
                     break;
                 }
 
-                var existed = await backend.ReadAsync(segments[0], segments[1]) is not null;
-                var version = await backend.UpsertAsync(resource);
-                context.Response.Headers.ETag = $"W/\"{version}\"";
-                await AnswerAsync(context, existed ? 200 : 201, (await backend.ReadAsync(segments[0], segments[1]))!.ToJsonString());
+                var written = await PutAsync(resource);
+                context.Response.Headers.ETag = $"W/\"{written.VersionId}\"";
+                await AnswerAsync(context, written.Created ? 201 : 200, written.Resource!.ToJsonString());
                 break;
             case (2, "DELETE"):
                 var deleted = await backend.DeleteAsync(segments[0], segments[1]);
@@ -193,15 +192,15 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         {
             if (createdByKey.TryGetValue(key, out var original))
             {
-                await AnswerAsync(context, 409, (await backend.ReadAsync(original.Type, original.Id))!.ToJsonString());
+                await AnswerAsync(context, 409, (await backend.ReadJsonAsync(original.Type, original.Id))!.ToJsonString());
                 return;
             }
 
             var resource = Parse(body);
             resource["id"] = $"hl-{Interlocked.Increment(ref nextId)}";
-            await backend.UpsertAsync(resource);
-            createdByKey[key] = (resourceType, (string)resource["id"]!);
-            await AnswerAsync(context, 201, (await backend.ReadAsync(resourceType, (string)resource["id"]!))!.ToJsonString());
+            var written = await PutAsync(resource);
+            createdByKey[key] = (resourceType, written.Id);
+            await AnswerAsync(context, 201, written.Resource!.ToJsonString());
         }
     }
 
@@ -221,8 +220,8 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         var responses = new JsonArray();
         foreach (var entry in (Parse(body)["entry"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var version = await backend.UpsertAsync(entry["resource"]!.AsObject());
-            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{version}\"" } });
+            var written = await PutAsync(entry["resource"]!.AsObject());
+            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{written.VersionId}\"" } });
         }
 
         createdByKey[key] = ("Bundle", key);
@@ -249,7 +248,7 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         var count = pairs.Where(p => p.Key == "_count").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(PageSize);
         var page = pairs.Where(p => p.Key == "_page").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(0);
         var filters = pairs.Where(p => p.Key is not ("_count" or "_page")).ToDictionary(p => p.Key, p => p.Value);
-        var matches = await backend.SearchAsync(resourceType, filters);
+        var matches = await backend.SearchJsonAsync(resourceType, filters);
         var entries = new JsonArray(matches.Skip(page * count).Take(count)
             .Select(JsonNode? (r) => new JsonObject { ["resource"] = r, ["search"] = new JsonObject { ["mode"] = "match" } }).ToArray());
         var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "searchset", ["total"] = matches.Count, ["entry"] = entries };
@@ -262,6 +261,18 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         }
 
         await AnswerAsync(context, 200, bundle.ToJsonString());
+    }
+
+    /// <summary>Create or replace at the resource's own type and id, as stored (JSON).</summary>
+    private async Task<FhirWriteResult> PutAsync(JsonObject resource)
+    {
+        if (resource["resourceType"] is not JsonValue t || !t.TryGetValue<string>(out var type)
+            || resource["id"] is not JsonValue i || !i.TryGetValue<string>(out var id))
+        {
+            throw new ValidationException("fhir.invalid_resource", "A resource needs a string resourceType and id.");
+        }
+
+        return (await backend.WriteAsync([new FhirWrite(type, id, resource, IfMatch: null)]))[0];
     }
 
     private static JsonObject Parse(byte[] body)

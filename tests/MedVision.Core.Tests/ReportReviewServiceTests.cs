@@ -3,6 +3,7 @@ using MedVision.Core.Analysis;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 using MedVision.Fhir;
 using MedVision.Imaging;
@@ -46,7 +47,7 @@ public sealed class ReportReviewServiceTests
     }
 
     private async Task<Fhir.DiagnosticReport> StoredReportAsync(string id) =>
-        FhirJson.Parse<Fhir.DiagnosticReport>((await fhir.ReadAsync("DiagnosticReport", id))!);
+        (await fhir.ReadAsync<Fhir.DiagnosticReport>(id))!;
 
     [Fact]
     public async Task ReviewAsync_WhenFirstReviewIsFinal_ShouldFlipReportAndObservationsRecordTheReviewerAndAudit()
@@ -64,7 +65,7 @@ public sealed class ReportReviewServiceTests
         Assert.NotNull(await fhir.ReadAsync("Practitioner", interpreter.Split('/')[1]));
         foreach (var observation in dr.Result!)
         {
-            Assert.Equal("final", (string)(await fhir.ReadAsync("Observation", observation.ReferenceValue!.Split('/')[1]))!["status"]!);
+            Assert.Equal("final", (await fhir.ReadAsync<Observation>(observation.ReferenceValue!.Split('/')[1]))!.Status);
         }
 
         var json = JsonSerializer.Deserialize(objects.Objects[ObjectKeys.ReportJson(report.ReportId)].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
@@ -102,12 +103,12 @@ public sealed class ReportReviewServiceTests
             await reviews.ReviewAsync(report.ReportId, ReportReviewStatus.Final, "r1");
         }
 
-        var before = (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!.ToJsonString();
+        var before = FhirJson.Serialize((await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!);
 
         var error = await Assert.ThrowsAsync<ConflictException>(() => reviews.ReviewAsync(report.ReportId, status, "r2"));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!.ToJsonString());
+        Assert.Equal(before, FhirJson.Serialize((await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!));
     }
 
     [Fact]

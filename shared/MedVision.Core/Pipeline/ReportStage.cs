@@ -66,7 +66,7 @@ public sealed class ReportStage(
         // the state machine) never leaves a DiagnosticReport without its Observations. The store resolves the entries'
         // urn:uuid references to Type/id; every entry is a PUT to an id the record keeps, so a retry makes new versions
         // of the same resources instead of duplicates. The exported Bundle keeps its urns (it is a portable document).
-        await fhir.TransactionAsync(Fhir.FhirJson.ToJsonObject(bundle), ct);
+        await fhir.TransactionAsync(bundle, ct);
 
         await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -406,21 +405,26 @@ public static class FhirMapper
         ArgumentNullException.ThrowIfNull(report);
         var patientId = PatientIdFor(record);
         var deviceId = DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
-        var observations = analysis.Abnormalities
-            .Select(a => Observation(a, FhirId.From(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
-            .ToList();
-        var diagnosticReport = DiagnosticReportResource(
-            report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
-        var resources = new List<Resource>
+        List<Resource> Resources()
         {
-            Patient(record),
-            AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
-            ImagingStudy(record, studyId, classification.Modality),
-        };
-        resources.AddRange(observations);
-        resources.Add(diagnosticReport);
-        resources.Add(Provenance(FhirId.From("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
-        return (resources, TransactionBundle(report.ReportId, now, resources));
+            var observations = analysis.Abnormalities
+                .Select(a => Observation(a, FhirId.From(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+                .ToList();
+            var diagnosticReport = DiagnosticReportResource(
+                report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
+            return
+            [
+                Patient(record),
+                AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
+                ImagingStudy(record, studyId, classification.Modality),
+                .. observations,
+                diagnosticReport,
+                Provenance(FhirId.From("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now),
+            ];
+        }
+
+        // Built twice rather than copied: the Bundle's set has its references rewritten to urns in place.
+        return (Resources(), TransactionBundle(report.ReportId, now, Resources()));
     }
 
     /// <summary>A stable urn:uuid for a resource (name-based, SHA-256), so the same resources give the same Bundle.</summary>
@@ -437,55 +441,23 @@ public static class FhirMapper
     /// (the server rewrites them to the assigned ids), and each request is a PUT to Type/id. PUT with ids the
     /// pipeline already recorded makes a re-run replace the same resources instead of creating duplicates,
     /// with no conditional search needed (which HealthLake and the local store both handle the same way).
+    /// The Bundle takes the resources as they are: their references to each other are rewritten in place.
     /// </summary>
     public static Bundle TransactionBundle(string bundleId, DateTimeOffset timestamp, IReadOnlyList<Resource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var urns = resources.ToDictionary(r => r.RelativeReference(), r => UrnUuidFor(r.RelativeReference()), StringComparer.Ordinal);
-        return new Bundle
+        var entries = resources.Select(r => new BundleEntry
         {
-            Id = bundleId,
-            Type = "transaction",
-            Timestamp = Instant(timestamp),
-            Entry = resources.Select(r =>
-            {
-                var json = FhirJson.ToJsonObject(r);
-                RewriteReferences(json, urns);
-                return new BundleEntry
-                {
-                    FullUrl = urns[r.RelativeReference()],
-                    Resource = FhirJson.Parse(json),
-                    Request = new BundleEntryRequest { Method = "PUT", Url = r.RelativeReference() },
-                };
-            }).ToList(),
-        };
-    }
-
-    private static void RewriteReferences(JsonNode? node, IReadOnlyDictionary<string, string> urns)
-    {
-        switch (node)
+            FullUrl = urns[r.RelativeReference()],
+            Resource = r,
+            Request = new BundleEntryRequest { Method = "PUT", Url = r.RelativeReference() },
+        }).ToList();
+        foreach (var resource in resources)
         {
-            case JsonObject obj:
-                foreach (var (name, child) in obj.ToList())
-                {
-                    if (name == "reference" && child is JsonValue v && v.TryGetValue<string>(out var reference) && urns.TryGetValue(reference, out var urn))
-                    {
-                        obj[name] = urn;
-                    }
-                    else
-                    {
-                        RewriteReferences(child, urns);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    RewriteReferences(item, urns);
-                }
-
-                break;
+            FhirReferences.Rewrite(resource, reference => urns.GetValueOrDefault(reference));
         }
+
+        return new Bundle { Id = bundleId, Type = "transaction", Timestamp = Instant(timestamp), Entry = entries };
     }
 }

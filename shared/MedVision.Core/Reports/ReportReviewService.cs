@@ -50,9 +50,8 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
 
         var (record, report) = await ResolveAsync(reportOrImageId, ct);
         var drId = record.DiagnosticReportId ?? report.Fhir.DiagnosticReportId;
-        var stored = await fhir.ReadAsync("DiagnosticReport", drId, ct)
+        var resource = await fhir.ReadAsync<Fhir.DiagnosticReport>(drId, ct)
             ?? throw new NotFoundException("report.fhir_missing", $"DiagnosticReport {drId} is not in the FHIR store.");
-        var resource = FhirJson.Parse<Fhir.DiagnosticReport>(stored);
         var previous = resource.Status ?? "unknown";
         var next = status == ReportReviewStatus.Final ? "final" : "amended";
 
@@ -74,7 +73,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
             Identifier = [new Identifier(ReviewerIdSystem, reviewerId)],
             Active = true,
         };
-        await fhir.UpsertAsync(FhirJson.ToJsonObject(practitioner), ct);
+        await fhir.UpsertAsync(practitioner, ct);
 
         resource.Meta = null; // the store assigns version and lastUpdated
         resource.Status = next;
@@ -84,18 +83,17 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
             resource.Conclusion = $"{conclusion} {DiagnosticReport.Disclaimer}";
         }
 
-        await fhir.UpsertAsync(FhirJson.ToJsonObject(resource), ct);
+        await fhir.UpsertAsync(resource, ct);
 
         // The findings are signed off with the report.
         foreach (var reference in resource.Result ?? [])
         {
             var observationId = reference.ReferenceValue?.Split('/') is ["Observation", var id] ? id : null;
-            if (observationId is not null && await fhir.ReadAsync("Observation", observationId, ct) is { } json)
+            if (observationId is not null && await fhir.ReadAsync<Observation>(observationId, ct) is { } observation)
             {
-                var observation = FhirJson.Parse<Observation>(json);
                 observation.Meta = null;
                 observation.Status = next;
-                await fhir.UpsertAsync(FhirJson.ToJsonObject(observation), ct);
+                await fhir.UpsertAsync(observation, ct);
             }
         }
 

@@ -283,7 +283,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
             foreach (var reference in page.SelectMany(r => r["result"] as JsonArray ?? []).Select(r => r?["reference"]?.GetValue<string>()))
             {
                 if (reference?.Split('/') is [.., "Observation", var id] && FhirId.IsValid(id) && seen.Add(id)
-                    && await store.ReadAsync("Observation", id, context.RequestAborted) is { } observation)
+                    && await store.ReadJsonAsync("Observation", id, context.RequestAborted) is { } observation)
                 {
                     entries.Add(SearchEntry(baseUrl, observation, "include"));
                 }
