@@ -57,7 +57,7 @@ public sealed class FhirReportPropertyTests
                 Abnormalities = findings, ProcessingTimeMs = 5, ModelVersion = "det-1.2", AnalysisTimestamp = Now, ImageWidth = 512, ImageHeight = 512,
             });
 
-    private static (MedVision.Core.Reports.DiagnosticReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
+    private static (AnalysisReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
     {
         var links = new ReportFhirLinks
         {
@@ -100,7 +100,7 @@ public sealed class FhirReportPropertyTests
         Check(c =>
         {
             var (report, resources, _) = Build(c);
-            var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport))!.AsObject();
+            var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport))!.AsObject();
             var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
             return sections.All(json.ContainsKey)
                 && report.Recommendations.Count > 0
@@ -117,8 +117,8 @@ public sealed class FhirReportPropertyTests
         Check(c =>
         {
             var (report, resources, _) = Build(c);
-            return report.DisclaimerText == MedVision.Core.Reports.DiagnosticReport.Disclaimer
-                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(MedVision.Core.Reports.DiagnosticReport.Disclaimer, StringComparison.Ordinal);
+            return report.DisclaimerText == AnalysisReport.Disclaimer
+                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(AnalysisReport.Disclaimer, StringComparison.Ordinal);
         });
     }
 
@@ -129,8 +129,8 @@ public sealed class FhirReportPropertyTests
         Check(c =>
         {
             var (report, _, bundle) = Build(c);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
-            var again = JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize(bytes, MedVisionJsonContext.Default.DiagnosticReport)!, MedVisionJsonContext.Default.DiagnosticReport);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
+            var again = JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize(bytes, MedVisionJsonContext.Default.AnalysisReport)!, MedVisionJsonContext.Default.AnalysisReport);
             var bundleJson = FhirJson.ToJsonObject(bundle);
             return bytes.AsSpan().SequenceEqual(again) && JsonNode.DeepEquals(bundleJson, FhirJson.ToJsonObject(FhirJson.Parse(bundleJson)));
         });

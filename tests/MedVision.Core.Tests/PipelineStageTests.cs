@@ -177,8 +177,8 @@ public class PipelineStageTests
             Assert.NotNull(await fhir.ReadAsync(parts[0], parts[1]));
         }
 
-        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
-        Assert.Equal(DiagnosticReport.Disclaimer, stored.DisclaimerText); // Property 21
+        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.AnalysisReport)!;
+        Assert.Equal(AnalysisReport.Disclaimer, stored.DisclaimerText); // Property 21
         Assert.Equal("anon-7", stored.PatientId);
         Assert.Single(stored.DetailedFindings);
         Assert.NotEmpty(stored.Recommendations);

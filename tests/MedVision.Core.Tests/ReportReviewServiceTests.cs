@@ -68,7 +68,7 @@ public sealed class ReportReviewServiceTests
             Assert.Equal("final", (await fhir.ReadAsync<Observation>(observation.ReferenceValue!.Split('/')[1]))!.Status);
         }
 
-        var json = JsonSerializer.Deserialize(objects.Objects[ObjectKeys.ReportJson(report.ReportId)].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
+        var json = JsonSerializer.Deserialize(objects.Objects[ObjectKeys.ReportJson(report.ReportId)].Content, MedVisionJsonContext.Default.AnalysisReport)!;
         Assert.Equal(("final", "dr-house", clock.GetUtcNow()), (json.Review!.Status, json.Review.ReviewerId, json.Review.ReviewedAt));
         var audit = Assert.Single(records.Audit, a => a.Action == "report.review.final");
         Assert.Equal(("dr-house", report.DiagnosticReportId), (audit.Actor, audit.ResourceId));
@@ -87,7 +87,7 @@ public sealed class ReportReviewServiceTests
         var dr = await StoredReportAsync(report.DiagnosticReportId);
         Assert.Equal("amended", dr.Status);
         Assert.StartsWith("Benign cyst on review.", dr.Conclusion, StringComparison.Ordinal);
-        Assert.EndsWith(MedVision.Core.Reports.DiagnosticReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
+        Assert.EndsWith(AnalysisReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
         Assert.Equal("Practitioner/reviewer-r2", Assert.Single(dr.ResultsInterpreter!).ReferenceValue);
         Assert.Equal(2, records.Audit.Count(a => a.Action.StartsWith("report.review.", StringComparison.Ordinal)));
     }

@@ -49,7 +49,7 @@ public sealed class ReportStage(
         // configured. Written before the FHIR resources so presentedForm points at a PDF that exists.
         var pdfKey = ObjectKeys.ReportPdf(reportId);
         report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
-        var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
+        var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
         var pdf = ReportPdf.Render(
             report, await LoadPngAsync(ObjectKeys.Preprocessed(record.ImageId), ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
         await objects.PutAsync(pdfKey, pdf, "application/pdf", ct);

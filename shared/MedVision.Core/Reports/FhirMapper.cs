@@ -342,7 +342,7 @@ public static class FhirMapper
     }
 
     public static R4.DiagnosticReport DiagnosticReportResource(
-        DiagnosticReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
+        AnalysisReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
         IReadOnlyList<Abnormality> findings, string? pdfUrl)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -361,8 +361,8 @@ public static class FhirMapper
             ImagingStudy = [Reference.To("ImagingStudy", studyId)],
             Result = observationIds.Select(id => Reference.To("Observation", id)).ToList(),
             Conclusion = findings.Count == 0
-                ? "No AI-detected abnormalities. " + DiagnosticReport.Disclaimer
-                : $"AI-detected abnormalities requiring clinical validation: {string.Join("; ", report.Summary.KeyFindings)} {DiagnosticReport.Disclaimer}",
+                ? "No AI-detected abnormalities. " + AnalysisReport.Disclaimer
+                : $"AI-detected abnormalities requiring clinical validation: {string.Join("; ", report.Summary.KeyFindings)} {AnalysisReport.Disclaimer}",
             ConclusionCode = findings.Count == 0
                 ? [new CodeableConcept(SnomedSystem, "17621005", "Normal")]
                 : findings.Select(f => f.Type).Distinct().Select(t =>
@@ -396,7 +396,7 @@ public static class FhirMapper
     /// Observation per finding, the DiagnosticReport, a Provenance; and the transaction Bundle (id = report id).
     /// </summary>
     public static (IReadOnlyList<Resource> Resources, Bundle Bundle) Compose(
-        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, DiagnosticReport report,
+        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, AnalysisReport report,
         string studyId, string diagnosticReportId, string? pdfUrl, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);

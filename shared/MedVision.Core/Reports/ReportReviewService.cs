@@ -80,7 +80,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         resource.ResultsInterpreter = [Fhir.Reference.To("Practitioner", practitioner.Id)];
         if (conclusion is not null)
         {
-            resource.Conclusion = $"{conclusion} {DiagnosticReport.Disclaimer}";
+            resource.Conclusion = $"{conclusion} {AnalysisReport.Disclaimer}";
         }
 
         await fhir.UpsertAsync(resource, ct);
@@ -102,7 +102,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
             Review = new ReportReview { Status = next, ReviewerId = reviewerId, ReviewedAt = now, Conclusion = conclusion ?? report.Review?.Conclusion },
         };
         await objects.PutAsync(
-            ObjectKeys.ReportJson(report.ReportId), JsonSerializer.SerializeToUtf8Bytes(reviewed, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
+            ObjectKeys.ReportJson(report.ReportId), JsonSerializer.SerializeToUtf8Bytes(reviewed, MedVisionJsonContext.Default.AnalysisReport), "application/json", ct);
         await records.AppendAuditAsync(
             new AuditEntry
             {
@@ -118,7 +118,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         return new ReportReviewResult(report.ReportId, record.ImageId, drId, previous, next, reviewerId, now);
     }
 
-    private async Task<(ImageRecord Record, DiagnosticReport Report)> ResolveAsync(string id, CancellationToken ct)
+    private async Task<(ImageRecord Record, AnalysisReport Report)> ResolveAsync(string id, CancellationToken ct)
     {
         if (await LoadReportAsync(id, ct) is { } byReportId)
         {
@@ -136,8 +136,8 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         return (record, report);
     }
 
-    private async Task<DiagnosticReport?> LoadReportAsync(string reportId, CancellationToken ct) =>
+    private async Task<AnalysisReport?> LoadReportAsync(string reportId, CancellationToken ct) =>
         await objects.GetAsync(ObjectKeys.ReportJson(reportId), ct) is { } stored
-            ? JsonSerializer.Deserialize(stored.Content, MedVisionJsonContext.Default.DiagnosticReport)
+            ? JsonSerializer.Deserialize(stored.Content, MedVisionJsonContext.Default.AnalysisReport)
             : null;
 }
