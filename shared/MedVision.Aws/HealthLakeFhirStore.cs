@@ -38,8 +38,9 @@ public sealed record HealthLakeOptions(string Region, string DatastoreId)
 /// (<see cref="CreateAsync"/>) and transaction Bundles (<see cref="TransactionAsync"/>) are POSTs and carry
 /// <c>x-amz-fhir-idempotency-key</c>, a UUID derived from the body, so a retry replays the same key; HealthLake
 /// answers a replay with 409 and the original resource, which counts as success.</para>
-/// <para>Errors: 400/422 → <see cref="ValidationException"/>, 404/410 → <see cref="NotFoundException"/> (null/false for
-/// read/delete), 409/412 → <see cref="ConflictException"/>, 401/403/429/5xx and network failures →
+/// <para>Requests go through <see cref="AwsHttp"/> (signed by its <see cref="SigV4Handler"/>); errors through the shared
+/// <see cref="AwsErrorMapper"/>: 400/422 → <see cref="ValidationException"/>, 404/410 → <see cref="NotFoundException"/>
+/// (null/false for read/delete), 409/412 → <see cref="ConflictException"/>, 401/403/429/5xx and network failures →
 /// <see cref="StorageUnavailableException"/> (retried by the state machine: an expired session token heals on retry).
 /// Messages carry the OperationOutcome's diagnostics, never a resource body.</para>
 /// </remarks>
@@ -49,45 +50,31 @@ public sealed class HealthLakeFhirStore : IFhirStore
     public const string IdempotencyKeyHeader = "x-amz-fhir-idempotency-key";
     private const string FhirMediaType = "application/fhir+json";
 
-    private readonly HttpClient http;
+    private readonly AwsHttp aws;
     private readonly HealthLakeOptions options;
-    private readonly Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
-    private readonly TimeProvider time;
     private readonly Uri baseUri;
 
-    /// <param name="credentials">Asked before every request, so rotating (role, STS) credentials stay fresh.</param>
-    public HealthLakeFhirStore(
-        HttpClient http, HealthLakeOptions options, Func<CancellationToken, ValueTask<AwsCredentials>> credentials, TimeProvider time)
+    /// <param name="http">Signs for HealthLake in the data store's region: <c>AwsHttp.CreateClient(HealthLakeFhirStore.Service, region, credentials, time)</c>.</param>
+    public HealthLakeFhirStore(HttpClient http, HealthLakeOptions options)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
-        ArgumentNullException.ThrowIfNull(time);
-        this.http = http;
+        aws = new AwsHttp(http, new AwsErrorMapper("HealthLake", AwsExceptions.Store("fhir.invalid_resource", "fhir.not_found", "fhir.conflict")));
         this.options = options;
-        this.credentials = credentials;
-        this.time = time;
         baseUri = options.BaseUri;
-    }
-
-    public HealthLakeFhirStore(HttpClient http, HealthLakeOptions options, AwsCredentials credentials, TimeProvider time)
-        : this(http, options, _ => ValueTask.FromResult(credentials), time)
-    {
     }
 
     public async Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default)
     {
         var (resourceType, id) = FhirAddress.Of(resource);
-        var body = FhirJson.SerializeToUtf8Bytes(resource);
-        using var response = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), body, idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        var operation = $"PUT {resourceType}";
+        var answer = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), FhirJson.SerializeToUtf8Bytes(resource), null, operation, cancellationToken);
+        if (!answer.IsSuccess)
         {
-            throw ErrorFor("PUT", resourceType, response, content);
+            throw Fail(answer, operation);
         }
 
-        return VersionOf(response, content)
-            ?? throw new StorageUnavailableException($"HealthLake PUT {resourceType}: the answer carried no version (no ETag, no meta.versionId).");
+        return VersionOf(answer)
+            ?? throw aws.Errors.Unavailable(operation, "the answer carried no version (no ETag, no meta.versionId).");
     }
 
     /// <summary>
@@ -119,19 +106,14 @@ public sealed class HealthLakeFhirStore : IFhirStore
     public async Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         FhirAddress.Validate(resourceType, id);
-        using var response = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        var operation = $"GET {resourceType}";
+        var answer = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), null, null, operation, cancellationToken);
+        if (answer.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             return null;
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw ErrorFor("GET", resourceType, response, content);
-        }
-
-        return Parse<Resource>(content, "GET", resourceType);
+        return answer.IsSuccess ? Parse<Resource>(answer, operation) : throw Fail(answer, operation);
     }
 
     /// <summary>
@@ -145,24 +127,24 @@ public sealed class HealthLakeFhirStore : IFhirStore
         ArgumentNullException.ThrowIfNull(parameters);
         FhirAddress.ValidateType(resourceType);
 
+        var operation = $"search {resourceType}";
         var results = new List<Resource>();
-        var next = WithQuery(Relative(resourceType), parameters);
+        var query = AwsQueryString.Canonical(parameters);
+        Uri? next = new(Relative(resourceType).AbsoluteUri + (query.Length == 0 ? "" : "?" + query));
         for (var page = 0; next is not null; page++)
         {
             if (page == options.MaxSearchPages)
             {
-                throw new StorageUnavailableException(
-                    $"HealthLake search {resourceType}: more than {options.MaxSearchPages} pages; narrow the search.");
+                throw aws.Errors.Unavailable(operation, $"more than {options.MaxSearchPages} pages; narrow the search.");
             }
 
-            using var response = await SendAsync(HttpMethod.Get, next, [], idempotencyKey: null, cancellationToken);
-            var content = await ReadBodyAsync(response, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            var answer = await SendAsync(HttpMethod.Get, next, null, null, operation, cancellationToken);
+            if (!answer.IsSuccess)
             {
-                throw ErrorFor("search", resourceType, response, content);
+                throw Fail(answer, operation);
             }
 
-            var bundle = Parse<Bundle>(content, "search", resourceType);
+            var bundle = Parse<Bundle>(answer, operation);
             foreach (var entry in bundle.Entry ?? [])
             {
                 if (entry.Resource is { } found && entry.Search?.Mode is null or "match")
@@ -171,7 +153,7 @@ public sealed class HealthLakeFhirStore : IFhirStore
                 }
             }
 
-            next = NextLink(bundle, resourceType);
+            next = NextLink(bundle, operation);
         }
 
         return results;
@@ -181,14 +163,14 @@ public sealed class HealthLakeFhirStore : IFhirStore
     public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         FhirAddress.Validate(resourceType, id);
-        using var response = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        var operation = $"DELETE {resourceType}";
+        var answer = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), null, null, operation, cancellationToken);
+        if (answer.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             return false;
         }
 
-        return response.IsSuccessStatusCode ? true : throw ErrorFor("DELETE", resourceType, response, content);
+        return answer.IsSuccess ? true : throw Fail(answer, operation);
     }
 
     /// <summary>
@@ -212,30 +194,29 @@ public sealed class HealthLakeFhirStore : IFhirStore
     private async Task<T> PostAsync<T>(string resourceType, Uri uri, T resource, CancellationToken cancellationToken)
         where T : Resource
     {
+        var operation = $"POST {resourceType}";
         var body = FhirJson.SerializeToUtf8Bytes(resource);
-        var key = IdempotencyKeyFor(resourceType, body);
-        using var response = await SendAsync(HttpMethod.Post, uri, body, key, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.IsSuccessStatusCode)
+        var answer = await SendAsync(HttpMethod.Post, uri, body, IdempotencyKeyFor(resourceType, body), operation, cancellationToken);
+        if (answer.IsSuccess)
         {
-            return Parse<T>(content, "POST", resourceType);
+            return Parse<T>(answer, operation);
         }
 
         // A replay of our key comes back as 409 with the original resource; any other 409 carries an OperationOutcome.
-        if (response.StatusCode == HttpStatusCode.Conflict && TryParse(content) is T original)
+        if (answer.Status == HttpStatusCode.Conflict && TryParse(answer.Body) is T original)
         {
             return original;
         }
 
-        throw ErrorFor("POST", resourceType, response, content);
+        throw Fail(answer, operation);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, Uri uri, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<AwsAnswer> SendAsync(
+        HttpMethod method, Uri uri, byte[]? body, string? idempotencyKey, string operation, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirMediaType));
-        if (method == HttpMethod.Put || method == HttpMethod.Post)
+        if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirMediaType);
@@ -246,45 +227,13 @@ public sealed class HealthLakeFhirStore : IFhirStore
             request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
         }
 
-        var current = await credentials(cancellationToken);
-        SigV4Signer.Sign(request, body, current, options.Region, Service, time.GetUtcNow());
-        try
-        {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not the caller giving up.
-            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: timed out.", e);
-        }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StorageUnavailableException($"HealthLake: the answer broke off ({(int)response.StatusCode}).", e);
-        }
+        return await aws.SendAsync(request, operation, cancellationToken);
     }
 
     private Uri Relative(string path) => new(baseUri, path);
 
-    private static Uri WithQuery(Uri uri, IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var query = SigV4Signer.CanonicalQuery(parameters);
-        return query.Length == 0 ? uri : new Uri(uri.GetLeftPart(UriPartial.Path) + "?" + query);
-    }
-
-    /// <summary>The next page, with its query rewritten into canonical form so the signed and the sent query agree.</summary>
-    private Uri? NextLink(Bundle bundle, string resourceType)
+    /// <summary>The next page; the signing handler puts its query into canonical form before it is signed and sent.</summary>
+    private Uri? NextLink(Bundle bundle, string operation)
     {
         if (bundle.Link?.FirstOrDefault(l => l.Relation == "next")?.Url is not { } url)
         {
@@ -294,30 +243,18 @@ public sealed class HealthLakeFhirStore : IFhirStore
         if (!Uri.TryCreate(baseUri, url, out var next)
             || Uri.Compare(next, baseUri, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
         {
-            throw new StorageUnavailableException($"HealthLake search {resourceType}: the next link leaves the data store's origin.");
+            throw aws.Errors.Unavailable(operation, "the next link leaves the data store's origin.");
         }
 
-        return WithQuery(new Uri(next.GetLeftPart(UriPartial.Path)), SigV4Signer.ParseQuery(next.Query));
+        return next;
     }
 
     /// <summary>meta.versionId of the stored resource in the answer, else the ETag (W/"3").</summary>
-    private static string? VersionOf(HttpResponseMessage response, byte[] content) =>
-        TryParse(content)?.Meta?.VersionId ?? response.Headers.ETag?.Tag.Trim('"');
+    private static string? VersionOf(AwsAnswer answer) =>
+        TryParse(answer.Body)?.Meta?.VersionId ?? answer.Headers.ETag?.Tag.Trim('"');
 
-    private static MedVisionException ErrorFor(string operation, string resourceType, HttpResponseMessage response, byte[] content)
-    {
-        var status = (int)response.StatusCode;
-        var detail = Diagnostics(content);
-        var message = $"HealthLake {operation} {resourceType} failed with {status}" + (detail.Length > 0 ? $": {detail}" : ".");
-        return status switch
-        {
-            400 or 422 => new ValidationException("fhir.invalid_resource", message),
-            404 or 410 => new NotFoundException("fhir.not_found", message),
-            409 or 412 => new ConflictException("fhir.conflict", message),
-            401 or 403 or 408 or 429 or >= 500 => new StorageUnavailableException(message),
-            _ => new ValidationException("fhir.invalid_request", message),
-        };
-    }
+    /// <summary>The mapped error, with the OperationOutcome's diagnostics as its detail.</summary>
+    private Exception Fail(AwsAnswer answer, string operation) => aws.Fail(answer, operation, Diagnostics(answer.Body));
 
     /// <summary>issue[].diagnostics (or details.text) of an OperationOutcome body; empty when the body is not one.</summary>
     private static string Diagnostics(byte[] content)
@@ -333,10 +270,9 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return string.Join("; ", texts);
     }
 
-    private static T Parse<T>(byte[] content, string operation, string resourceType)
+    private T Parse<T>(AwsAnswer answer, string operation)
         where T : Resource =>
-        TryParse(content) as T
-        ?? throw new StorageUnavailableException($"HealthLake {operation} {resourceType}: the answer is not a {typeof(T).Name} this model reads.");
+        TryParse(answer.Body) as T ?? throw aws.Errors.Unavailable(operation, $"the answer is not a {typeof(T).Name} this model reads.");
 
     private static Resource? TryParse(byte[] content)
     {

@@ -205,8 +205,8 @@ public sealed class HealthLakeFhirStoreContractTests(ITestOutputHelper output) :
         {
             twin = await HealthLakeTwin.StartAsync(Temp.File("twin.db"), Clock);
             twin.PageSize = 2; // every search here spans pages, so paging is part of the contract run
-            http = new HttpClient();
-            Store = new HealthLakeFhirStore(http, twin.Options, HealthLakeTwin.Credentials, Clock);
+            http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, Clock);
+            Store = new HealthLakeFhirStore(http, twin.Options);
         }
 
         return true;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Core;
@@ -40,9 +38,9 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
 
     private HealthLakeFhirStore Store(Func<HttpRequestMessage, Task>? tamper = null, TimeProvider? clientClock = null, HealthLakeOptions? options = null)
     {
-        var http = new HttpClient(new TamperHandler(tamper));
+        var http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, clientClock ?? clock, new TamperHandler(tamper));
         clients.Add(http);
-        return new HealthLakeFhirStore(http, options ?? twin.Options, HealthLakeTwin.Credentials, clientClock ?? clock);
+        return new HealthLakeFhirStore(http, options ?? twin.Options);
     }
 
     private static Patient Patient(string id, string family = "Doe") => new()
@@ -258,11 +256,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
             return;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{port}/datastore/x/r4/") };
+        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/datastore/x/r4/") };
 
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(options: options).ReadAsync("Patient", "p1"));
     }
