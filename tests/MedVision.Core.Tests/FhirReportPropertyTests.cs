@@ -78,10 +78,10 @@ public sealed class FhirReportPropertyTests
         Check(c =>
         {
             var (report, resources, bundle) = Build(c);
-            var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
+            var dr = resources.OfType<DiagnosticReport>().Single();
             var observations = resources.OfType<Observation>().ToList();
             var urns = bundle.Entry!.Select(e => e.FullUrl).ToHashSet();
-            var bundleDr = bundle.Entry!.Select(e => e.Resource).OfType<Fhir.DiagnosticReport>().Single();
+            var bundleDr = bundle.Entry!.Select(e => e.Resource).OfType<DiagnosticReport>().Single();
             return observations.Count == c.Analysis.Abnormalities.Count
                 && report.DetailedFindings.Count == c.Analysis.Abnormalities.Count
                 && (dr.Result ?? []).Select(r => r.ReferenceValue).SequenceEqual(observations.Select(o => o.RelativeReference()))
@@ -101,7 +101,7 @@ public sealed class FhirReportPropertyTests
         {
             var (report, resources, _) = Build(c);
             var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport))!.AsObject();
-            var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
+            var dr = resources.OfType<DiagnosticReport>().Single();
             return sections.All(json.ContainsKey)
                 && report.Recommendations.Count > 0
                 && dr.Status == "preliminary" && dr.Code!.Coding![0].Code == "18748-4" && dr.Category![0].Coding![0].Code == "RAD"
@@ -118,7 +118,7 @@ public sealed class FhirReportPropertyTests
         {
             var (report, resources, _) = Build(c);
             return report.DisclaimerText == AnalysisReport.Disclaimer
-                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(AnalysisReport.Disclaimer, StringComparison.Ordinal);
+                && resources.OfType<DiagnosticReport>().Single().Conclusion!.Contains(AnalysisReport.Disclaimer, StringComparison.Ordinal);
         });
     }
 

@@ -46,8 +46,8 @@ public sealed class ReportReviewServiceTests
         return (id, await stages.Report.RunAsync(new StageRequest { ImageId = id }));
     }
 
-    private async Task<Fhir.DiagnosticReport> StoredReportAsync(string id) =>
-        (await fhir.ReadAsync<Fhir.DiagnosticReport>(id))!;
+    private async Task<DiagnosticReport> StoredReportAsync(string id) =>
+        (await fhir.ReadAsync<DiagnosticReport>(id))!;
 
     [Fact]
     public async Task ReviewAsync_WhenFirstReviewIsFinal_ShouldFlipReportAndObservationsRecordTheReviewerAndAudit()

@@ -341,14 +341,14 @@ public static class FhirMapper
         };
     }
 
-    public static R4.DiagnosticReport DiagnosticReportResource(
+    public static DiagnosticReport DiagnosticReportResource(
         AnalysisReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
         IReadOnlyList<Abnormality> findings, string? pdfUrl)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(observationIds);
         ArgumentNullException.ThrowIfNull(findings);
-        return new R4.DiagnosticReport
+        return new DiagnosticReport
         {
             Id = reportResourceId,
             Identifier = [new Identifier(ReportIdSystem, report.ReportId)],

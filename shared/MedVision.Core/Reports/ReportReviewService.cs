@@ -50,7 +50,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
 
         var (record, report) = await ResolveAsync(reportOrImageId, ct);
         var drId = record.DiagnosticReportId ?? report.Fhir.DiagnosticReportId;
-        var resource = await fhir.ReadAsync<Fhir.DiagnosticReport>(drId, ct)
+        var resource = await fhir.ReadAsync<DiagnosticReport>(drId, ct)
             ?? throw new NotFoundException("report.fhir_missing", $"DiagnosticReport {drId} is not in the FHIR store.");
         var previous = resource.Status ?? "unknown";
         var next = status == ReportReviewStatus.Final ? "final" : "amended";
@@ -77,7 +77,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
 
         resource.Meta = null; // the store assigns version and lastUpdated
         resource.Status = next;
-        resource.ResultsInterpreter = [Fhir.Reference.To("Practitioner", practitioner.Id)];
+        resource.ResultsInterpreter = [Reference.To("Practitioner", practitioner.Id)];
         if (conclusion is not null)
         {
             resource.Conclusion = $"{conclusion} {AnalysisReport.Disclaimer}";
