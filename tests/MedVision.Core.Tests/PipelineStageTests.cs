@@ -184,17 +184,17 @@ public class PipelineStageTests
         }
 
         // The DiagnosticReport links the study and every observation, and they exist.
-        var dr = (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!;
-        var observationRefs = dr["result"]!.AsArray().Select(r => (string)r!["reference"]!).ToList();
+        var dr = (await fhir.ReadAsync<Fhir.DiagnosticReport>(report.DiagnosticReportId))!;
+        var observationRefs = dr.Result!.Select(r => r.ReferenceValue!).ToList();
         Assert.Single(observationRefs);
-        foreach (var reference in observationRefs.Append((string)dr["imagingStudy"]![0]!["reference"]!).Append((string)dr["subject"]!["reference"]!))
+        foreach (var reference in observationRefs.Append(dr.ImagingStudy![0].ReferenceValue!).Append(dr.Subject!.ReferenceValue!))
         {
             var parts = reference.Split('/');
             Assert.NotNull(await fhir.ReadAsync(parts[0], parts[1]));
         }
 
-        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
-        Assert.Equal(DiagnosticReport.Disclaimer, stored.DisclaimerText); // Property 21
+        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.AnalysisReport)!;
+        Assert.Equal(AnalysisReport.Disclaimer, stored.DisclaimerText); // Property 21
         Assert.Equal("anon-7", stored.PatientId);
         Assert.Single(stored.DetailedFindings);
         Assert.NotEmpty(stored.Recommendations);
@@ -308,17 +308,18 @@ public class PipelineStageTests
 
         var studyId = (await records.GetAsync(id))!.ImagingStudyId!;
         Assert.NotNull(report.DiagnosticReportId);
-        var study = (await fhir.ReadAsync("ImagingStudy", studyId))!;
-        Assert.Equal("urn:oid:" + TestDicom.StudyUid, (string)study["identifier"]![0]!["value"]!);
-        Assert.Equal("CT", (string)study["modality"]![0]!["code"]!);
-        Assert.Equal("Chest CT", (string)study["description"]!);
-        Assert.Equal(TestDicom.SeriesUid, (string)study["series"]![0]!["uid"]!);
-        Assert.Equal(TestDicom.SopUid, (string)study["series"]![0]!["instance"]![0]!["uid"]!);
-        var patientRef = ((string)study["subject"]!["reference"]!).Split('/');
-        var patient = (await fhir.ReadAsync(patientRef[0], patientRef[1]))!;
-        Assert.Equal("Doe", (string)patient["name"]![0]!["family"]!);
-        Assert.Equal("female", (string)patient["gender"]!);
-        Assert.Equal("1970-01-01", (string)patient["birthDate"]!);
+        var study = (await fhir.ReadAsync<Fhir.ImagingStudy>(studyId))!;
+        Assert.Equal("urn:oid:" + TestDicom.StudyUid, study.Identifier![0].Value);
+        Assert.Equal("CT", study.Modality![0].Code);
+        Assert.Equal("Chest CT", study.Description);
+        Assert.Equal(TestDicom.SeriesUid, study.Series![0].Uid);
+        Assert.Equal(TestDicom.SopUid, study.Series[0].Instance![0].Uid);
+        var patientRef = study.Subject!.ReferenceValue!.Split('/');
+        Assert.Equal("Patient", patientRef[0]);
+        var patient = (await fhir.ReadAsync<Fhir.Patient>(patientRef[1]))!;
+        Assert.Equal("Doe", patient.Name![0].Family);
+        Assert.Equal("female", patient.Gender);
+        Assert.Equal("1970-01-01", patient.BirthDate);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class FhirValidationTests(ITestOutputHelper output) : IDisposable
         {
             foreach (var type in new[] { "Patient", "Device", "ImagingStudy", "Observation", "DiagnosticReport", "Provenance" })
             {
-                var stored = await store.SearchAsync(type, new Dictionary<string, string>());
+                var stored = await store.SearchJsonAsync(type, new Dictionary<string, string>());
                 Assert.NotEmpty(stored);
                 foreach (var resource in stored)
                 {
