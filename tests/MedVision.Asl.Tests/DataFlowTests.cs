@@ -156,7 +156,7 @@ public class DataFlowTests
     [Fact]
     public async Task RunAsync_WhenParametersReadContextObject_ShouldExposeExecutionStateAndMachine()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var definition = StateMachineDefinition.Parse(
             """
             {"StartAt":"P","States":{"P":{"Type":"Pass","End":true,"Parameters":{
@@ -223,7 +223,7 @@ public class DataFlowTests
     {
         var definition = StateMachineDefinition.Parse("""{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}""");
         var input = new JsonObject { ["a"] = 1 };
-        var task = new StateMachineInterpreter(definition, new FakeInvoker(), new ManualTimeProvider()).RunAsync(input, "e");
+        var task = new StateMachineInterpreter(definition, new FakeInvoker(), Asl.Clock()).RunAsync(input, "e");
         input["a"] = 2;
 
         var result = await task;

@@ -48,7 +48,7 @@ public class ExecutionTests
               "A":{"Type":"Task","Resource":"a","ResultPath":"$.a","Next":"B"},
               "B":{"Type":"Task","Resource":"b","ResultPath":"$.b","End":true}}}
             """);
-        var interpreter = new StateMachineInterpreter(definition, invoker, new ManualTimeProvider());
+        var interpreter = new StateMachineInterpreter(definition, invoker, Asl.Clock());
         var raised = new List<ExecutionEvent>();
         interpreter.EventRecorded += raised.Add;
 
@@ -67,7 +67,7 @@ public class ExecutionTests
     public async Task RunAsync_WhenRunTwice_ShouldKeepHistoriesSeparate()
     {
         var definition = StateMachineDefinition.Parse("""{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}""");
-        var interpreter = new StateMachineInterpreter(definition, new FakeInvoker(), new ManualTimeProvider());
+        var interpreter = new StateMachineInterpreter(definition, new FakeInvoker(), Asl.Clock());
 
         var first = await interpreter.RunAsync(new JsonObject(), "one");
         var second = await interpreter.RunAsync(new JsonObject(), "two");

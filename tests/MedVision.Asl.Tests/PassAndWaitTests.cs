@@ -49,27 +49,27 @@ public class PassAndWaitTests
     [Fact]
     public async Task Wait_WhenSecondsSet_ShouldDelayThroughTimeProvider()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var result = await Asl.RunAsync(
             """{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"Next":"Done"},"Done":{"Type":"Succeed"}}}""",
             """{"a":1}""",
             clock: clock);
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
-        Assert.Equal([TimeSpan.FromSeconds(10)], clock.RequestedDelays);
-        Assert.Equal(ManualTimeProvider.DefaultStart.AddSeconds(10), clock.GetUtcNow());
+        Assert.Equal([TimeSpan.FromSeconds(10)], clock.Delays);
+        Assert.Equal(Asl.Start.AddSeconds(10), clock.GetUtcNow());
         Asl.JsonEqual("""{"a":1}""", result.Output);
         var exited = result.History.Single(e => e.Type == "StateExited" && e.StateName == "W");
-        Assert.Equal(ManualTimeProvider.DefaultStart.AddSeconds(10), exited.Timestamp);
+        Assert.Equal(Asl.Start.AddSeconds(10), exited.Timestamp);
     }
 
     [Fact]
     public async Task Wait_WhenSecondsPathSet_ShouldReadDelayFromInput()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         await Asl.RunAsync("""{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}""", """{"s":7}""", clock: clock);
 
-        Assert.Equal([TimeSpan.FromSeconds(7)], clock.RequestedDelays);
+        Assert.Equal([TimeSpan.FromSeconds(7)], clock.Delays);
     }
 
     [Fact]
@@ -83,49 +83,49 @@ public class PassAndWaitTests
     [Fact]
     public async Task Wait_WhenTimestampInFuture_ShouldWaitUntilIt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         await Asl.RunAsync(
             """{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2024-01-01T00:00:30Z","End":true}}}""",
             "{}",
             clock: clock);
 
-        Assert.Equal([TimeSpan.FromSeconds(30)], clock.RequestedDelays);
+        Assert.Equal([TimeSpan.FromSeconds(30)], clock.Delays);
     }
 
     [Fact]
     public async Task Wait_WhenTimestampPathInPast_ShouldNotWait()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var result = await Asl.RunAsync(
             """{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}""",
             """{"t":"2023-12-31T23:00:00+01:00"}""",
             clock: clock);
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
-        Assert.Empty(clock.RequestedDelays);
+        Assert.Empty(clock.Delays);
     }
 
     [Fact]
     public async Task Wait_WhenTimestampPathWithOffset_ShouldConvertToUtc()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         await Asl.RunAsync(
             """{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}""",
             """{"t":"2024-01-01T01:01:00+01:00"}""",
             clock: clock);
 
-        Assert.Equal([TimeSpan.FromMinutes(1)], clock.RequestedDelays);
+        Assert.Equal([TimeSpan.FromMinutes(1)], clock.Delays);
     }
 
     [Fact]
     public async Task RunAsync_WhenExecutionTimeoutElapses_ShouldReturnTimedOut()
     {
-        var clock = new ManualTimeProvider(autoAdvance: false);
+        var clock = Asl.Clock(fastForward: false);
         var definition = StateMachineDefinition.Parse(
             """{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}""");
         var run = new StateMachineInterpreter(definition, new FakeInvoker(), clock).RunAsync(new JsonObject(), "e");
 
-        await clock.WaitForPendingTimersAsync(2);
+        await clock.WaitForTimersAsync(2);
         clock.Advance(TimeSpan.FromSeconds(5));
         var result = await run;
 
@@ -137,12 +137,12 @@ public class PassAndWaitTests
     [Fact]
     public async Task RunAsync_WhenCallerCancels_ShouldThrowOperationCanceled()
     {
-        var clock = new ManualTimeProvider(autoAdvance: false);
+        var clock = Asl.Clock(fastForward: false);
         var definition = StateMachineDefinition.Parse("""{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}""");
         using var cts = new CancellationTokenSource();
         var run = new StateMachineInterpreter(definition, new FakeInvoker(), clock).RunAsync(new JsonObject(), "e", cts.Token);
 
-        await clock.WaitForPendingTimersAsync(1);
+        await clock.WaitForTimersAsync(1);
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);

@@ -57,7 +57,7 @@ public class ResultPathPropertyTests
     {
         var invoker = new FakeInvoker().On("r", _ => c.Result?.DeepClone());
         var definition = StateMachineDefinition.Parse(Asl.SingleTask($"\"ResultPath\":\"$.{c.X}.{c.Y}\",\"End\":true"));
-        var execution = new StateMachineInterpreter(definition, invoker, new ManualTimeProvider()).RunAsync(c.Input.DeepClone(), "p");
+        var execution = new StateMachineInterpreter(definition, invoker, Asl.Clock()).RunAsync(c.Input.DeepClone(), "p");
         // The handler and every state complete synchronously, so the task is already finished.
         if (!execution.IsCompleted)
         {

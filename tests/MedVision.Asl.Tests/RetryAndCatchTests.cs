@@ -9,7 +9,7 @@ public class RetryAndCatchTests
     [Fact]
     public async Task Retry_WhenAlwaysFailing_ShouldWaitOneTwoFourSecondsThenFail()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", null, [.. Enumerable.Range(0, 10).Select(_ => new TaskFailedException("Boom", "bad"))]);
 
         var result = await Asl.RunAsync(
@@ -24,8 +24,8 @@ public class RetryAndCatchTests
         Assert.Equal("Boom", result.Error);
         Assert.Equal("bad", result.Cause);
         Assert.Equal(4, invoker.Calls.Count);
-        Assert.Equal(Seconds(1, 2, 4), clock.RequestedDelays);
-        Assert.Equal(ManualTimeProvider.DefaultStart.AddSeconds(7), clock.GetUtcNow());
+        Assert.Equal(Seconds(1, 2, 4), clock.Delays);
+        Assert.Equal(Asl.Start.AddSeconds(7), clock.GetUtcNow());
         var retries = result.History.Where(e => e.Type == "RetryScheduled").Select(e => e.Detail!).ToList();
         Assert.Collection(
             retries,
@@ -37,20 +37,20 @@ public class RetryAndCatchTests
     [Fact]
     public async Task Retry_WhenDefaultsUsed_ShouldRetryThreeTimesWithDoublingFromOneSecond()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", "ok", new TaskFailedException("E", null), new TaskFailedException("E", null), new TaskFailedException("E", null));
 
         var result = await Asl.RunAsync(Asl.SingleTask("\"Retry\":[{\"ErrorEquals\":[\"E\"]}],\"End\":true"), "{}", invoker, clock);
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
         Asl.JsonEqual("\"ok\"", result.Output);
-        Assert.Equal(Seconds(1, 2, 4), clock.RequestedDelays);
+        Assert.Equal(Seconds(1, 2, 4), clock.Delays);
     }
 
     [Fact]
     public async Task Retry_WhenSpecExampleIntervalThreeBackoffOnePointFive_ShouldWaitThreeThenFourPointFive()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", null, [.. Enumerable.Range(0, 5).Select(_ => new TaskFailedException("States.Timeout", null))]);
 
         var result = await Asl.RunAsync(
@@ -62,13 +62,13 @@ public class RetryAndCatchTests
             clock);
 
         Assert.Equal("States.Timeout", result.Error);
-        Assert.Equal(Seconds(3, 4.5), clock.RequestedDelays);
+        Assert.Equal(Seconds(3, 4.5), clock.Delays);
     }
 
     [Fact]
     public async Task Retry_WhenMaxDelaySecondsSet_ShouldCapDelay()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", null, [.. Enumerable.Range(0, 10).Select(_ => new TaskFailedException("E", null))]);
 
         await Asl.RunAsync(
@@ -79,13 +79,13 @@ public class RetryAndCatchTests
             invoker,
             clock);
 
-        Assert.Equal(Seconds(2, 6, 10, 10), clock.RequestedDelays);
+        Assert.Equal(Seconds(2, 6, 10, 10), clock.Delays);
     }
 
     [Fact]
     public async Task Retry_WhenFullJitter_ShouldScaleDelayByRandomWithinBounds()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var randoms = new Queue<double>([0.25, 0.75, 0.0]);
         var invoker = new FakeInvoker().Sequence("r", "ok", new TaskFailedException("E", null), new TaskFailedException("E", null), new TaskFailedException("E", null));
 
@@ -100,14 +100,14 @@ public class RetryAndCatchTests
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
         // Base delays 4, 8, 16; a zero jittered delay needs no timer at all.
-        Assert.Equal(Seconds(1, 6), clock.RequestedDelays);
+        Assert.Equal(Seconds(1, 6), clock.Delays);
         Assert.Equal(3, result.History.Count(e => e.Type == "RetryScheduled"));
     }
 
     [Fact]
     public async Task Retry_WhenFullJitterWithDefaultRandom_ShouldStayBetweenZeroAndBaseDelay()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", null, [.. Enumerable.Range(0, 10).Select(_ => new TaskFailedException("E", null))]);
 
         await Asl.RunAsync(
@@ -121,15 +121,15 @@ public class RetryAndCatchTests
         double[] bases = [10, 20, 40, 50, 50];
         var retries = invoker.Calls.Count - 1;
         Assert.Equal(5, retries);
-        Assert.True(clock.RequestedDelays.Count <= 5);
-        Assert.All(clock.RequestedDelays, d => Assert.InRange(d.TotalSeconds, 0, 50));
-        Assert.All(clock.RequestedDelays.Zip(bases), p => Assert.InRange(p.First.TotalSeconds, 0, p.Second));
+        Assert.True(clock.Delays.Count <= 5);
+        Assert.All(clock.Delays, d => Assert.InRange(d.TotalSeconds, 0, 50));
+        Assert.All(clock.Delays.Zip(bases), p => Assert.InRange(p.First.TotalSeconds, 0, p.Second));
     }
 
     [Fact]
     public async Task Retry_WhenSeveralRetriersMatch_ShouldUseFirstMatchAndCountPerRetrier()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", "ok", new TaskFailedException("B", null), new TaskFailedException("A", null), new TaskFailedException("B", null));
 
         var result = await Asl.RunAsync(
@@ -143,13 +143,13 @@ public class RetryAndCatchTests
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
         // B uses retrier 1 (attempt 0: 5s), A retrier 0 (1s), B retrier 1 again (its attempt 1: 10s).
-        Assert.Equal(Seconds(5, 1, 10), clock.RequestedDelays);
+        Assert.Equal(Seconds(5, 1, 10), clock.Delays);
     }
 
     [Fact]
     public async Task Retry_WhenFirstMatchingRetrierIsExhausted_ShouldNotFallThroughToLaterRetrier()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var invoker = new FakeInvoker().Sequence("r", "ok", new TaskFailedException("A", null), new TaskFailedException("A", null));
 
         var result = await Asl.RunAsync(
@@ -288,7 +288,7 @@ public class RetryAndCatchTests
     [Fact]
     public async Task Catch_WhenTaskExceedsTimeoutSeconds_ShouldRaiseStatesTimeoutNotTaskFailed()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var handlerToken = CancellationToken.None;
         var invoker = new FakeInvoker().OnAsync("r", async (_, ct) =>
         {
@@ -300,7 +300,7 @@ public class RetryAndCatchTests
         var result = await Asl.RunAsync(TaskFailedVsTimeout, "{}", invoker, clock);
 
         Asl.JsonEqual("\"timeout\"", result.Output);
-        Assert.Equal(Seconds(5), clock.RequestedDelays);
+        Assert.Equal(Seconds(5), clock.Delays);
         Assert.True(handlerToken.IsCancellationRequested);
     }
 
@@ -336,7 +336,7 @@ public class RetryAndCatchTests
     [Fact]
     public async Task Retry_WhenTaskTimesOut_ShouldRetryOnStatesTimeout()
     {
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var calls = 0;
         var invoker = new FakeInvoker().OnAsync("r", async (_, ct) =>
         {
@@ -358,6 +358,6 @@ public class RetryAndCatchTests
 
         Asl.JsonEqual("\"second time lucky\"", result.Output);
         // 3s task timeout, then 2s back-off; the second attempt completes synchronously so needs no timeout timer.
-        Assert.Equal(Seconds(3, 2), clock.RequestedDelays);
+        Assert.Equal(Seconds(3, 2), clock.Delays);
     }
 }

@@ -87,7 +87,7 @@ public class TaskTokenTests
     {
         var broker = new InMemoryTaskTokenBroker();
         var invoker = ReviewFunction();
-        var run = Interpreter(invoker, new ManualTimeProvider(), broker, "tok-1").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1");
+        var run = Interpreter(invoker, Asl.Clock(), broker, "tok-1").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1");
 
         await broker.WaitUntilParkedAsync();
         Asl.JsonEqual("""{"id":"img-1","task_token":"tok-1"}""", invoker.Calls.Single().Input);
@@ -107,7 +107,7 @@ public class TaskTokenTests
     {
         var broker = new InMemoryTaskTokenBroker();
         var invoker = ReviewFunction();
-        var clock = new ManualTimeProvider();
+        var clock = Asl.Clock();
         var run = Interpreter(invoker, clock, broker, "tok-1", "tok-2").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1");
 
         await broker.WaitUntilParkedAsync();
@@ -119,7 +119,7 @@ public class TaskTokenTests
         Assert.Equal(ExecutionStatus.Succeeded, result.Status);
         Asl.JsonEqual("""{"id":"img-1","error":{"Error":"Review.Busy","Cause":"still busy"}}""", result.Output);
         Assert.Equal(["tok-1", "tok-2"], invoker.Calls.Select(c => (string)c.Input!["task_token"]!));
-        Assert.Equal([TimeSpan.FromSeconds(2)], clock.RequestedDelays.Where(d => d < TimeSpan.FromDays(1)));
+        Assert.Equal([TimeSpan.FromSeconds(2)], clock.Delays.Where(d => d < TimeSpan.FromDays(1)));
         Assert.Contains(result.History, e => e.Type == "CatchTaken" && e.Detail!.StartsWith("Review.Busy -> Failed", StringComparison.Ordinal));
     }
 
@@ -127,10 +127,10 @@ public class TaskTokenTests
     public async Task WaitForTaskToken_WhenNoCallbackArrivesWithinTimeoutSeconds_ShouldRaiseStatesTimeoutAndCloseTheToken()
     {
         var broker = new InMemoryTaskTokenBroker();
-        var clock = new ManualTimeProvider(autoAdvance: false);
+        var clock = Asl.Clock(fastForward: false);
         var run = Interpreter(ReviewFunction(), clock, broker, "tok-1").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1");
         await broker.WaitUntilParkedAsync();
-        await clock.WaitForPendingTimersAsync(2); // the execution's and the task's timeouts
+        await clock.WaitForTimersAsync(2); // the execution's and the task's timeouts
 
         clock.Advance(TimeSpan.FromSeconds(604799));
         Assert.False(run.IsCompleted);
@@ -170,7 +170,7 @@ public class TaskTokenTests
     [Fact]
     public void Constructor_WhenTheDefinitionWaitsForTokensWithoutABroker_ShouldRefuseToRun()
     {
-        var interpreter = new StateMachineInterpreter(StateMachineDefinition.Parse(ReviewMachine), ReviewFunction(), new ManualTimeProvider());
+        var interpreter = new StateMachineInterpreter(StateMachineDefinition.Parse(ReviewMachine), ReviewFunction(), Asl.Clock());
         Assert.Throws<InvalidOperationException>(() => { _ = interpreter.RunAsync(null, "e"); });
     }
 
@@ -184,7 +184,7 @@ public class TaskTokenTests
             """);
         Assert.Equal(["arn:aws:lambda:local:0:function:f"], definition.TaskResources);
 
-        var result = await new StateMachineInterpreter(definition, invoker, new ManualTimeProvider()).RunAsync(JsonNode.Parse("""{"id":7}"""), "e");
+        var result = await new StateMachineInterpreter(definition, invoker, Asl.Clock()).RunAsync(JsonNode.Parse("""{"id":7}"""), "e");
 
         Asl.JsonEqual("""{"id":7,"r":{"ExecutedVersion":"$LATEST","Payload":{"echo":{"id":7}},"StatusCode":200}}""", result.Output);
     }
@@ -199,7 +199,7 @@ public class TaskTokenTests
 
         // Uninterrupted: the callback reaches the running execution.
         var liveBroker = new InMemoryTaskTokenBroker();
-        var liveRun = Interpreter(ReviewFunction(), new ManualTimeProvider(), liveBroker, "tok-1").RunAsync(input, "e9");
+        var liveRun = Interpreter(ReviewFunction(), Asl.Clock(), liveBroker, "tok-1").RunAsync(input, "e9");
         await liveBroker.WaitUntilParkedAsync();
         liveBroker.Answer("tok-1", callback);
         var live = await liveRun;
@@ -207,13 +207,13 @@ public class TaskTokenTests
         // Interrupted: the process that parked is gone; only its checkpoint (serialized) is left.
         var firstBroker = new InMemoryTaskTokenBroker();
         using var stop = new CancellationTokenSource();
-        var abandoned = Interpreter(ReviewFunction(), new ManualTimeProvider(), firstBroker, "tok-1").RunAsync(input, "e9", stop.Token);
+        var abandoned = Interpreter(ReviewFunction(), Asl.Clock(), firstBroker, "tok-1").RunAsync(input, "e9", stop.Token);
         await firstBroker.WaitUntilParkedAsync();
         var checkpoint = TaskTokenCheckpoint.FromJson(firstBroker.Registered.Single().ToJson());
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
 
-        var laterClock = new ManualTimeProvider(ManualTimeProvider.DefaultStart.AddHours(5), autoAdvance: true);
+        var laterClock = Asl.Clock(start: Asl.Start.AddHours(5));
         var resumed = await Interpreter(ReviewFunction(), laterClock, new InMemoryTaskTokenBroker()).ResumeAsync(checkpoint, callback);
 
         Assert.Equal(live.Status, resumed.Status);
@@ -229,7 +229,7 @@ public class TaskTokenTests
     {
         var broker = new InMemoryTaskTokenBroker();
         using var stop = new CancellationTokenSource();
-        var run = Interpreter(ReviewFunction(), new ManualTimeProvider(), broker, "tok-1", "tok-2")
+        var run = Interpreter(ReviewFunction(), Asl.Clock(), broker, "tok-1", "tok-2")
             .RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1", stop.Token);
         await broker.WaitUntilParkedAsync();
         broker.Answer("tok-1", TaskCallback.Failure("Review.Busy", null));
@@ -240,7 +240,7 @@ public class TaskTokenTests
         Assert.Equal(1, checkpoint.RetryCount);
         Assert.Equal([1], checkpoint.RetryAttempts);
 
-        var resumed = await Interpreter(ReviewFunction(), new ManualTimeProvider(), new InMemoryTaskTokenBroker())
+        var resumed = await Interpreter(ReviewFunction(), Asl.Clock(), new InMemoryTaskTokenBroker())
             .ResumeAsync(checkpoint, TaskCallback.Failure("Review.Busy", "again"));
 
         Asl.JsonEqual("""{"id":"img-1","error":{"Error":"Review.Busy","Cause":"again"}}""", resumed.Output);
@@ -250,7 +250,7 @@ public class TaskTokenTests
     {
         var broker = new InMemoryTaskTokenBroker();
         using var stop = new CancellationTokenSource();
-        var run = Interpreter(ReviewFunction(), new ManualTimeProvider(), broker, "tok-1").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1", stop.Token);
+        var run = Interpreter(ReviewFunction(), Asl.Clock(), broker, "tok-1").RunAsync(JsonNode.Parse("""{"id":"img-1"}"""), "e1", stop.Token);
         await broker.WaitUntilParkedAsync();
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
@@ -261,7 +261,7 @@ public class TaskTokenTests
     public async Task ResumeAsync_WhenTheTaskTimeoutPassedWhileNothingRan_ShouldTakeTheTimeoutRouteNotTheCallback()
     {
         var checkpoint = await ParkAndAbandonAsync();
-        var late = new ManualTimeProvider(ManualTimeProvider.DefaultStart.AddSeconds(604801), autoAdvance: true);
+        var late = Asl.Clock(start: Asl.Start.AddSeconds(604801));
 
         var resumed = await Interpreter(ReviewFunction(), late, new InMemoryTaskTokenBroker())
             .ResumeAsync(checkpoint, TaskCallback.Success(JsonNode.Parse("""{"modality":"ct"}""")));
@@ -273,7 +273,7 @@ public class TaskTokenTests
     public async Task ResumeAsync_WhenTheExecutionTimeoutPassedWhileNothingRan_ShouldReportTheExecutionTimedOut()
     {
         var checkpoint = await ParkAndAbandonAsync();
-        var late = new ManualTimeProvider(ManualTimeProvider.DefaultStart.AddSeconds(1000001), autoAdvance: true);
+        var late = Asl.Clock(start: Asl.Start.AddSeconds(1000001));
 
         var resumed = await Interpreter(ReviewFunction(), late, new InMemoryTaskTokenBroker())
             .ResumeAsync(checkpoint, TaskCallback.Success(JsonNode.Parse("""{"modality":"ct"}""")));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MedVision.Testing;
 
 namespace MedVision.Asl.Tests;
 
@@ -55,6 +56,16 @@ public sealed class FakeInvoker : ITaskInvoker
 
 internal static class Asl
 {
+    public static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// The interpreter's clock: from <see cref="Start"/>, timers due within 10 minutes (retries, Wait states) move it on
+    /// at once; longer ones (execution and task timeouts) wait for the test. Without <paramref name="fastForward"/> every
+    /// timer waits for the test.
+    /// </summary>
+    public static FastForwardTimeProvider Clock(bool fastForward = true, DateTimeOffset? start = null) =>
+        new(start ?? Start, fastForward ? TimeSpan.FromMinutes(10) : TimeSpan.Zero);
+
     public static async Task<ExecutionResult> RunAsync(
         string definitionJson,
         string? inputJson = "{}",
@@ -63,7 +74,7 @@ internal static class Asl
         Func<double>? random = null)
     {
         var definition = StateMachineDefinition.Parse(definitionJson);
-        var interpreter = new StateMachineInterpreter(definition, invoker ?? new FakeInvoker(), clock ?? new ManualTimeProvider(), random);
+        var interpreter = new StateMachineInterpreter(definition, invoker ?? new FakeInvoker(), clock ?? Clock(), random);
         return await interpreter.RunAsync(inputJson is null ? null : JsonNode.Parse(inputJson), "test-execution");
     }
 

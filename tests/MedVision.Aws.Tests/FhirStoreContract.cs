@@ -3,6 +3,7 @@ using MedVision.Core.Ports;
 using MedVision.Fhir;
 using MedVision.Local.Twins;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;
 
@@ -14,7 +15,7 @@ public abstract class FhirStoreContract : IAsyncLifetime
 {
     protected TempDirectory Temp { get; } = new();
 
-    protected InstantTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
 
     protected IFhirStore Store { get; set; } = null!;
 

@@ -4,6 +4,7 @@ using MedVision.Core;
 using MedVision.Core.Ports;
 using MedVision.Fhir;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;
 
@@ -11,7 +12,7 @@ namespace MedVision.Aws.Tests;
 public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDirectory temp = new();
-    private readonly InstantTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
     private readonly List<HttpClient> clients = [];
     private HealthLakeTwin twin = null!;
     private bool ready;
@@ -125,7 +126,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
             return;
         }
 
-        var skewed = new InstantTimeProvider(clock.GetUtcNow() - TimeSpan.FromMinutes(10));
+        var skewed = new FakeTimeProvider(clock.GetUtcNow() - TimeSpan.FromMinutes(10));
 
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(clientClock: skewed).ReadAsync("Patient", "p1"));
 

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Reports;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;
 
@@ -15,7 +16,7 @@ public sealed class KmsReportSignerTests(ITestOutputHelper output) : IAsyncLifet
     private static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.4 report body");
     private static readonly byte[] Json = Encoding.UTF8.GetBytes("{\"report_id\":\"r-1\",\"impression\":\"no acute finding\"}");
 
-    private readonly InstantTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
     private readonly List<HttpClient> clients = [];
     private KmsTwin twin = null!;
     private bool ready;

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using MedVision.Testing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;
 
@@ -16,7 +17,7 @@ public sealed class SigV4HandlerTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly AwsCredentials WithToken = new("AKIDHANDLER", "handler/secret+key", "handler-session-token");
     private static readonly AwsCredentials WithoutToken = new("AKIDHANDLER", "handler/secret+key");
 
-    private readonly InstantTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
     private readonly List<IAsyncDisposable> servers = [];
     private readonly List<HttpClient> clients = [];
     private bool ready;

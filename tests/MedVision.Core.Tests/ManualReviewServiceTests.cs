@@ -4,6 +4,7 @@ using MedVision.Core.Images;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests;
 
@@ -12,7 +13,7 @@ public class ManualReviewServiceTests
     private readonly InMemoryRecordStore records = new();
     private readonly RecordingWorkflow workflow = new();
     private readonly RecordingEvents events = new();
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(TestClock.Start);
     private readonly ManualReviewService reviews;
 
     public ManualReviewServiceTests() =>

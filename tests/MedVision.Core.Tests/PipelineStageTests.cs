@@ -13,6 +13,7 @@ using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 using MedVision.Imaging;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests;
 
@@ -24,7 +25,7 @@ public class PipelineStageTests
     private readonly InMemoryRecordStore records = new();
     private readonly RecordingWorkflow workflow = new();
     private readonly RecordingEvents events = new();
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(TestClock.Start);
     private readonly SequentialIds ids = new();
     private readonly ScriptedEndpoint endpoint;
     private readonly PipelineServices stages;

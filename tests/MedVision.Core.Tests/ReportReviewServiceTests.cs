@@ -8,6 +8,7 @@ using MedVision.Core.Reports;
 using MedVision.Fhir;
 using MedVision.Imaging;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests;
 
@@ -16,7 +17,7 @@ public sealed class ReportReviewServiceTests
     private readonly InMemoryObjectStore objects = new();
     private readonly InMemoryFhirStore fhir = new();
     private readonly InMemoryRecordStore records = new();
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(TestClock.Start);
     private readonly SequentialIds ids = new();
     private readonly PipelineServices stages;
     private readonly UploadService uploads;

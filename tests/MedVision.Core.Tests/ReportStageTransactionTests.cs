@@ -6,6 +6,7 @@ using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Imaging;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests;
 
@@ -16,7 +17,7 @@ public class ReportStageTransactionTests
     private readonly InMemoryArchive archive = new();
     private readonly InMemoryFhirStore fhir = new();
     private readonly InMemoryRecordStore records = new();
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(TestClock.Start);
     private readonly SequentialIds ids = new();
     private readonly PipelineServices stages;
     private readonly UploadService uploads;

@@ -12,6 +12,7 @@ using MedVision.Core.Reports;
 using MedVision.Functions;
 using MedVision.Local.Twins;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.EndToEnd.Tests;
 
@@ -113,7 +114,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
         Directory.CreateDirectory(keys);
         File.Copy(Path.Combine(GoldenFiles.Root, "report-signing.key.pem"), Path.Combine(keys, LocalReportKey.PrivateKeyFile));
 
-        var clock = new GoldenClock(Start);
+        var clock = new FakeTimeProvider(Start);
         var ids = new GoldenIds();
         var files = AnalyzeCommand.ExpandInputs([RepoPaths.Samples], out _);
         var labels = AnalyzeCommand.UniqueLabels(files);
@@ -134,7 +135,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
             {
                 // Each image starts from its own instant and its own id block, so one image's outputs do not depend
                 // on how many clock reads or ids the images before it took.
-                clock.Set(Start + TimeSpan.FromHours(i));
+                clock.SetUtcNow(Start + TimeSpan.FromHours(i));
                 ids.StartBlock(i + 1);
                 var upload = await platform.Services.Uploads.UploadAsync(
                     new UploadCommand { UserId = UserId, Content = await File.ReadAllBytesAsync(files[i]), FileName = Path.GetFileName(files[i]) });
@@ -146,7 +147,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
                 imageIds.Add(upload.ImageId);
             }
 
-            clock.Set(Start + TimeSpan.FromHours(files.Count));
+            clock.SetUtcNow(Start + TimeSpan.FromHours(files.Count));
             ids.StartBlock(files.Count + 1);
             api = await AskApiAsync(platform, imageIds[0], state);
         }
@@ -301,22 +302,6 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
 
     [GeneratedRegex("\"(elapsed_seconds|images_per_second)\": [0-9.eE+-]+")]
     private static partial Regex Speed();
-}
-
-/// <summary>A clock that reads the same instant until the test moves it; its timestamps (elapsed times) follow it too.</summary>
-internal sealed class GoldenClock(DateTimeOffset start) : TimeProvider
-{
-    private long ticks = start.UtcTicks;
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref ticks), TimeSpan.Zero);
-
-    public override long GetTimestamp() => Interlocked.Read(ref ticks);
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
-
-    public void Set(DateTimeOffset now) => Interlocked.Exchange(ref ticks, now.UtcTicks);
 }
 
 /// <summary>UUID-shaped ids (version 7, variant 10) numbered per block: 00000000-0000-7000-8BBB-NNNNNNNNNNNN.</summary>

@@ -22,11 +22,11 @@ public sealed class EventWireFormatGoldenTests
     /// <summary>Each event file and the payload type its handler reads (ApiHandler / StageHandlers / UploadService).</summary>
     private static readonly Dictionary<string, Func<JsonNode, byte[]>> Payloads = new(StringComparer.Ordinal)
     {
-        ["api/get-analysis.json"] = RoundTrip(ApiJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.GetAnalysis),
-        ["api/get-image.json"] = RoundTrip(ApiJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.GetImage),
-        ["api/history.json"] = RoundTrip(ApiJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.History),
-        ["api/upload-not-an-image.json"] = RoundTrip(ApiJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.Upload),
-        ["api/upload.json"] = RoundTrip(ApiJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.Upload),
+        ["api/get-analysis.json"] = RoundTrip(ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.GetAnalysis),
+        ["api/get-image.json"] = RoundTrip(ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.GetImage),
+        ["api/history.json"] = RoundTrip(ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.History),
+        ["api/upload-not-an-image.json"] = RoundTrip(ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.Upload),
+        ["api/upload.json"] = RoundTrip(ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, HandlerNames.Upload),
         ["stepfunctions/analyze.json"] = RoundTrip(MedVisionJsonContext.Default.AnalyzeRequest, HandlerNames.Analyze),
         ["stepfunctions/classify.json"] = RoundTrip(MedVisionJsonContext.Default.StageRequest, HandlerNames.Classify),
         // The execution input UploadService starts the state machine with; the ASL file hands parts of it to the tasks.

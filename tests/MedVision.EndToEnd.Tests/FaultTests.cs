@@ -43,14 +43,14 @@ public sealed class FaultTests : IDisposable
     }
 
     private sealed record Harness(
-        LocalWorkflow Workflow, UploadService Uploads, InMemoryObjectStore Objects, InMemoryRecordStore Records, InstantTimeProvider Clock,
+        LocalWorkflow Workflow, UploadService Uploads, InMemoryObjectStore Objects, InMemoryRecordStore Records, FastForwardTimeProvider Clock,
         PipelineServices Stages);
 
     private Harness Build(IInferenceEndpoint endpoint, double jitter = 0.999, ModelRoutingOptions? routes = null)
     {
         var objects = new InMemoryObjectStore();
         var records = new InMemoryRecordStore();
-        var clock = new InstantTimeProvider();
+        var clock = new FastForwardTimeProvider(TestClock.Start, fastForwardLimit: TimeSpan.FromMinutes(1));
         var ids = new SequentialIds();
         Directory.CreateDirectory(stateDir);
         LocalWorkflow? workflow = null;
@@ -130,7 +130,7 @@ public sealed class FaultTests : IDisposable
         }
     }
 
-    /// <summary>Runs each HTTP call to completion before returning, so the instant test clock cannot race a live request.</summary>
+    /// <summary>Runs each HTTP call to completion before returning, so the fast-forwarding test clock cannot race a live request.</summary>
     private sealed class CompletedCalls(IInferenceEndpoint inner) : IInferenceEndpoint
     {
         public Task<EndpointResponse> InvokeAsync(EndpointInvocation invocation, CancellationToken cancellationToken = default)
@@ -146,8 +146,9 @@ public sealed class FaultTests : IDisposable
         }
     }
 
-    private static List<double> RetryDelays(InstantTimeProvider clock) =>
-        clock.Delays.Where(d => d != InferenceContract.InvocationBudget).Select(d => d.TotalSeconds).ToList();
+    /// <summary>The waits the run fast-forwarded through, less the inference budget (not the tasks' timeouts).</summary>
+    private static List<double> RetryDelays(FastForwardTimeProvider clock) =>
+        clock.Delays.Where(d => d <= clock.FastForwardLimit && d != InferenceContract.InvocationBudget).Select(d => d.TotalSeconds).ToList();
 
     // Feature: medvision-ai-platform, Property 42: a failing, timing-out, garbage or 503 detector is retried after about 1 s, 2 s and 4 s.
     // Feature: medvision-ai-platform, Property 43: the failed image's original upload is still stored, byte for byte.

@@ -13,21 +13,6 @@ using MedVision.Fhir;
 
 namespace MedVision.Testing;
 
-/// <summary>A clock that only moves when told to, for deterministic timestamps.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public ManualClock()
-        : this(new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero))
-    {
-    }
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
-}
-
 /// <summary>Ids "id-0001", "id-0002", … in call order.</summary>
 public sealed class SequentialIds(string prefix = "id") : IIdGenerator
 {

@@ -1,6 +1,7 @@
 using MedVision.Core.Observability;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Testing;
 
@@ -10,7 +11,7 @@ namespace MedVision.Testing;
 /// </summary>
 public sealed class TestPlatform
 {
-    public TimeProvider Time { get; init; } = new ManualClock();
+    public TimeProvider Time { get; init; } = new FakeTimeProvider(TestClock.Start);
 
     public IIdGenerator Ids { get; init; } = new SequentialIds();
 

@@ -7,16 +7,16 @@ namespace MedVision.Functions.Api;
 
 public sealed record ApiGatewayHttpRequest
 {
-    [JsonPropertyName("version")] public string? Version { get; init; }
-    [JsonPropertyName("routeKey")] public string? RouteKey { get; init; }
-    [JsonPropertyName("rawPath")] public string? RawPath { get; init; }
-    [JsonPropertyName("rawQueryString")] public string? RawQueryString { get; init; }
-    [JsonPropertyName("headers")] public Dictionary<string, string>? Headers { get; init; }
-    [JsonPropertyName("queryStringParameters")] public Dictionary<string, string>? QueryStringParameters { get; init; }
-    [JsonPropertyName("pathParameters")] public Dictionary<string, string>? PathParameters { get; init; }
-    [JsonPropertyName("requestContext")] public ApiRequestContext? RequestContext { get; init; }
-    [JsonPropertyName("body")] public string? Body { get; init; }
-    [JsonPropertyName("isBase64Encoded")] public bool IsBase64Encoded { get; init; }
+    public string? Version { get; init; }
+    public string? RouteKey { get; init; }
+    public string? RawPath { get; init; }
+    public string? RawQueryString { get; init; }
+    public Dictionary<string, string>? Headers { get; init; }
+    public Dictionary<string, string>? QueryStringParameters { get; init; }
+    public Dictionary<string, string>? PathParameters { get; init; }
+    public ApiRequestContext? RequestContext { get; init; }
+    public string? Body { get; init; }
+    public bool IsBase64Encoded { get; init; }
 
     /// <summary>Header lookup; API Gateway lower-cases names but tests and proxies may not.</summary>
     public string? Header(string name)
@@ -40,65 +40,73 @@ public sealed record ApiGatewayHttpRequest
 
 public sealed record ApiRequestContext
 {
-    [JsonPropertyName("requestId")] public string? RequestId { get; init; }
-    [JsonPropertyName("http")] public ApiHttpDescription? Http { get; init; }
-    [JsonPropertyName("authorizer")] public ApiAuthorizer? Authorizer { get; init; }
+    public string? RequestId { get; init; }
+    public ApiHttpDescription? Http { get; init; }
+    public ApiAuthorizer? Authorizer { get; init; }
 }
 
 public sealed record ApiHttpDescription
 {
-    [JsonPropertyName("method")] public string? Method { get; init; }
-    [JsonPropertyName("path")] public string? Path { get; init; }
+    public string? Method { get; init; }
+    public string? Path { get; init; }
 }
 
 public sealed record ApiAuthorizer
 {
-    [JsonPropertyName("jwt")] public ApiJwt? Jwt { get; init; }
+    public ApiJwt? Jwt { get; init; }
 }
 
 public sealed record ApiJwt
 {
-    [JsonPropertyName("claims")] public Dictionary<string, string>? Claims { get; init; }
+    public Dictionary<string, string>? Claims { get; init; }
 }
 
 public sealed record ApiGatewayHttpResponse
 {
-    [JsonPropertyName("statusCode")] public required int StatusCode { get; init; }
-    [JsonPropertyName("headers")] public required Dictionary<string, string> Headers { get; init; }
-    [JsonPropertyName("body")] public required string Body { get; init; }
-    [JsonPropertyName("isBase64Encoded")] public bool IsBase64Encoded { get; init; }
+    public required int StatusCode { get; init; }
+    public required Dictionary<string, string> Headers { get; init; }
+    public required string Body { get; init; }
+    public bool IsBase64Encoded { get; init; }
 }
 
 /// <summary>RFC 9457 problem details with a stable machine-readable code; never a stack trace.</summary>
 public sealed record ProblemDetails
 {
-    [JsonPropertyName("type")] public required string Type { get; init; }
-    [JsonPropertyName("title")] public required string Title { get; init; }
-    [JsonPropertyName("status")] public required int Status { get; init; }
-    [JsonPropertyName("detail")] public required string Detail { get; init; }
-    [JsonPropertyName("code")] public required string Code { get; init; }
-    [JsonPropertyName("instance")] public string? Instance { get; init; }
-    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+    public required string Type { get; init; }
+    public required string Title { get; init; }
+    public required int Status { get; init; }
+    public required string Detail { get; init; }
+    public required string Code { get; init; }
+    public string? Instance { get; init; }
+    public string? RequestId { get; init; }
 }
 
 public sealed record UploadResponse
 {
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("status")] public required Core.Images.ImageStatus Status { get; init; }
-    [JsonPropertyName("file_format")] public required Core.Images.FileFormat FileFormat { get; init; }
-    [JsonPropertyName("file_size_bytes")] public required long FileSizeBytes { get; init; }
-    [JsonPropertyName("presigned_url")] public required string PresignedUrl { get; init; }
+    public required string ImageId { get; init; }
+    public required Core.Images.ImageStatus Status { get; init; }
+    public required Core.Images.FileFormat FileFormat { get; init; }
+    public required long FileSizeBytes { get; init; }
+    public required string PresignedUrl { get; init; }
 }
 
 public sealed record HistoryResponse
 {
-    [JsonPropertyName("items")] public required IReadOnlyList<Core.Images.ImageRecord> Items { get; init; }
-    [JsonPropertyName("next_cursor")] public string? NextCursor { get; init; }
+    public required IReadOnlyList<Core.Images.ImageRecord> Items { get; init; }
+    public string? NextCursor { get; init; }
 }
 
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Core.Json.UnixSecondsConverter)])]
+/// <summary>The API Gateway event and the response to it: AWS's wire format, camelCase.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiGatewayHttpRequest))]
 [JsonSerializable(typeof(ApiGatewayHttpResponse))]
+public sealed partial class ApiGatewayJsonContext : JsonSerializerContext;
+
+/// <summary>The API's own response bodies: snake_case, like every other MedVision document.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(Core.Json.UnixSecondsConverter)])]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(UploadResponse))]
 [JsonSerializable(typeof(HistoryResponse))]

@@ -22,7 +22,7 @@ public abstract class ApiHandler : IJsonHandler
         ApiGatewayHttpResponse response;
         try
         {
-            request = HandlerJson.Decode(input, ApiJsonContext.Default.ApiGatewayHttpRequest, Name);
+            request = HandlerJson.Decode(input, ApiGatewayJsonContext.Default.ApiGatewayHttpRequest, Name);
             var userId = request.RequestContext?.Authorizer?.Jwt?.Claims?.GetValueOrDefault("sub");
             response = string.IsNullOrWhiteSpace(userId)
                 ? Problem(401, "Unauthorized", "auth.missing", "The request carries no authenticated user (JWT 'sub' claim).", request)
@@ -33,7 +33,7 @@ public abstract class ApiHandler : IJsonHandler
             response = Problem(ex.HttpStatus, TitleFor(ex.HttpStatus), ex.Code, ex.Message, request);
         }
 
-        return HandlerJson.Encode(response, ApiJsonContext.Default.ApiGatewayHttpResponse);
+        return HandlerJson.Encode(response, ApiGatewayJsonContext.Default.ApiGatewayHttpResponse);
     }
 
     protected abstract Task<ApiGatewayHttpResponse> HandleAsync(ApiGatewayHttpRequest request, string userId, CancellationToken ct);

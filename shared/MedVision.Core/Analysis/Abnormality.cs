@@ -57,10 +57,10 @@ public sealed class OverallAssessmentJsonConverter() : WireEnumConverter<Overall
 
 /// <summary>Axis-aligned box in image pixels; (X, Y) is the top-left corner.</summary>
 public readonly record struct BoundingBox(
-    [property: JsonPropertyName("x")] int X,
-    [property: JsonPropertyName("y")] int Y,
-    [property: JsonPropertyName("width")] int Width,
-    [property: JsonPropertyName("height")] int Height)
+    int X,
+    int Y,
+    int Width,
+    int Height)
 {
     [JsonIgnore] public int Right => X + Width;
     [JsonIgnore] public int Bottom => Y + Height;
@@ -93,49 +93,49 @@ public readonly record struct BoundingBox(
 /// <summary>One finding (spec: Abnormality).</summary>
 public sealed record Abnormality
 {
-    [JsonPropertyName("abnormality_id")] public required string AbnormalityId { get; init; }
-    [JsonPropertyName("type")] public required AbnormalityType Type { get; init; }
-    [JsonPropertyName("confidence")] public required double Confidence { get; init; }
-    [JsonPropertyName("severity")] public required Severity Severity { get; init; }
-    [JsonPropertyName("bounding_box")] public required BoundingBox BoundingBox { get; init; }
-    [JsonPropertyName("description")] public required string Description { get; init; }
-    [JsonPropertyName("clinical_significance_score")] public required double ClinicalSignificanceScore { get; init; }
+    public required string AbnormalityId { get; init; }
+    public required AbnormalityType Type { get; init; }
+    public required double Confidence { get; init; }
+    public required Severity Severity { get; init; }
+    public required BoundingBox BoundingBox { get; init; }
+    public required string Description { get; init; }
+    public required double ClinicalSignificanceScore { get; init; }
 }
 
 /// <summary>Output of the analysis stage (spec: AnalysisResult), findings ranked by clinical significance.</summary>
 public sealed record AnalysisResult
 {
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("modality")] public required string Modality { get; init; }
-    [JsonPropertyName("overall_assessment")] public required OverallAssessment OverallAssessment { get; init; }
-    [JsonPropertyName("abnormalities")] public required IReadOnlyList<Abnormality> Abnormalities { get; init; }
-    [JsonPropertyName("processing_time_ms")] public required double ProcessingTimeMs { get; init; }
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    [JsonPropertyName("analysis_timestamp")] public required DateTimeOffset AnalysisTimestamp { get; init; }
-    [JsonPropertyName("image_width")] public required int ImageWidth { get; init; }
-    [JsonPropertyName("image_height")] public required int ImageHeight { get; init; }
+    public required string ImageId { get; init; }
+    public required string Modality { get; init; }
+    public required OverallAssessment OverallAssessment { get; init; }
+    public required IReadOnlyList<Abnormality> Abnormalities { get; init; }
+    public required double ProcessingTimeMs { get; init; }
+    public required string ModelVersion { get; init; }
+    public required DateTimeOffset AnalysisTimestamp { get; init; }
+    public required int ImageWidth { get; init; }
+    public required int ImageHeight { get; init; }
 
     /// <summary>The endpoint (and variant) that answered.</summary>
-    [JsonPropertyName("endpoint")] public string? Endpoint { get; init; }
+    public string? Endpoint { get; init; }
 
     /// <summary>True when the route's first choice failed and another target answered.</summary>
-    [JsonPropertyName("fallback_used")] public bool FallbackUsed { get; init; }
+    public bool FallbackUsed { get; init; }
 
-    [JsonPropertyName("model_input_width")] public int? ModelInputWidth { get; init; }
+    public int? ModelInputWidth { get; init; }
 
-    [JsonPropertyName("model_input_height")] public int? ModelInputHeight { get; init; }
+    public int? ModelInputHeight { get; init; }
 
     /// <summary>Object key of the model's saliency map (any size up to 512 px a side, covering the whole image), when it returned one.</summary>
-    [JsonPropertyName("saliency_key")] public string? SaliencyKey { get; init; }
+    public string? SaliencyKey { get; init; }
 }
 
 /// <summary>The small part of an analysis that travels in state machine payloads and the image record.</summary>
 public sealed record AnalysisSummary
 {
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("analysis_key")] public required string AnalysisKey { get; init; }
-    [JsonPropertyName("overall_assessment")] public required OverallAssessment OverallAssessment { get; init; }
-    [JsonPropertyName("abnormality_count")] public required int AbnormalityCount { get; init; }
-    [JsonPropertyName("max_confidence")] public double? MaxConfidence { get; init; }
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
+    public required string ImageId { get; init; }
+    public required string AnalysisKey { get; init; }
+    public required OverallAssessment OverallAssessment { get; init; }
+    public required int AbnormalityCount { get; init; }
+    public double? MaxConfidence { get; init; }
+    public required string ModelVersion { get; init; }
 }

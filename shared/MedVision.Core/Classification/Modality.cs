@@ -43,12 +43,12 @@ public sealed record ModalityClassification
     /// <summary>Below this confidence an image is routed to manual review instead of analysis.</summary>
     public const double ManualReviewThreshold = 0.85;
 
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("modality")] public required Modality Modality { get; init; }
-    [JsonPropertyName("confidence")] public required double Confidence { get; init; }
-    [JsonPropertyName("requires_manual_review")] public required bool RequiresManualReview { get; init; }
-    [JsonPropertyName("classification_timestamp")] public required DateTimeOffset ClassificationTimestamp { get; init; }
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
+    public required string ImageId { get; init; }
+    public required Modality Modality { get; init; }
+    public required double Confidence { get; init; }
+    public required bool RequiresManualReview { get; init; }
+    public required DateTimeOffset ClassificationTimestamp { get; init; }
+    public required string ModelVersion { get; init; }
     /// <summary>The DICOM Modality tag decided (confidence 1.0).</summary>
     public const string DicomHeaderSource = "dicom-header";
 
@@ -59,13 +59,13 @@ public sealed record ModalityClassification
     public const string ManualReviewSource = "manual-review";
 
     /// <summary>Who decided: <see cref="DicomHeaderSource"/>, <see cref="ModelSource"/> or <see cref="ManualReviewSource"/>.</summary>
-    [JsonPropertyName("source")] public string Source { get; init; } = ModelSource;
+    public string Source { get; init; } = ModelSource;
     /// <summary>The reviewer's id when <see cref="Source"/> is <see cref="ManualReviewSource"/>.</summary>
-    [JsonPropertyName("reviewed_by")] public string? ReviewedBy { get; init; }
-    [JsonPropertyName("scores")] public IReadOnlyDictionary<string, double>? Scores { get; init; }
+    public string? ReviewedBy { get; init; }
+    public IReadOnlyDictionary<string, double>? Scores { get; init; }
 
     /// <summary>The endpoint (and variant) that answered, when a model decided.</summary>
-    [JsonPropertyName("endpoint")] public string? Endpoint { get; init; }
+    public string? Endpoint { get; init; }
 
     public static bool NeedsReview(double confidence) => confidence < ManualReviewThreshold;
 }

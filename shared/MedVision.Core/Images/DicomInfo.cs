@@ -10,32 +10,32 @@ namespace MedVision.Core.Images;
 /// </summary>
 public sealed record DicomInfo
 {
-    [JsonPropertyName("patient_id")] public string? PatientId { get; init; }
-    [JsonPropertyName("patient_name")] public string? PatientName { get; init; }
+    public string? PatientId { get; init; }
+    public string? PatientName { get; init; }
     /// <summary>ISO 8601 date (YYYY-MM-DD).</summary>
-    [JsonPropertyName("patient_birth_date")] public string? PatientBirthDate { get; init; }
-    [JsonPropertyName("patient_sex")] public string? PatientSex { get; init; }
-    [JsonPropertyName("study_instance_uid")] public string? StudyInstanceUid { get; init; }
-    [JsonPropertyName("series_instance_uid")] public string? SeriesInstanceUid { get; init; }
-    [JsonPropertyName("sop_instance_uid")] public string? SopInstanceUid { get; init; }
-    [JsonPropertyName("sop_class_uid")] public string? SopClassUid { get; init; }
+    public string? PatientBirthDate { get; init; }
+    public string? PatientSex { get; init; }
+    public string? StudyInstanceUid { get; init; }
+    public string? SeriesInstanceUid { get; init; }
+    public string? SopInstanceUid { get; init; }
+    public string? SopClassUid { get; init; }
     /// <summary>ISO 8601 local date-time of the study (Study Date + Study Time).</summary>
-    [JsonPropertyName("study_date_time")] public string? StudyDateTime { get; init; }
-    [JsonPropertyName("study_description")] public string? StudyDescription { get; init; }
-    [JsonPropertyName("series_description")] public string? SeriesDescription { get; init; }
-    [JsonPropertyName("series_number")] public int? SeriesNumber { get; init; }
-    [JsonPropertyName("instance_number")] public int? InstanceNumber { get; init; }
-    [JsonPropertyName("accession_number")] public string? AccessionNumber { get; init; }
+    public string? StudyDateTime { get; init; }
+    public string? StudyDescription { get; init; }
+    public string? SeriesDescription { get; init; }
+    public int? SeriesNumber { get; init; }
+    public int? InstanceNumber { get; init; }
+    public string? AccessionNumber { get; init; }
     /// <summary>The DICOM Modality code as stored (CR, DX, MR, CT, US, MG, ...).</summary>
-    [JsonPropertyName("modality")] public string? Modality { get; init; }
-    [JsonPropertyName("body_part")] public string? BodyPart { get; init; }
-    [JsonPropertyName("rows")] public int? Rows { get; init; }
-    [JsonPropertyName("columns")] public int? Columns { get; init; }
-    [JsonPropertyName("number_of_frames")] public int NumberOfFrames { get; init; } = 1;
+    public string? Modality { get; init; }
+    public string? BodyPart { get; init; }
+    public int? Rows { get; init; }
+    public int? Columns { get; init; }
+    public int NumberOfFrames { get; init; } = 1;
     [JsonPropertyName("pixel_spacing_mm")] public IReadOnlyList<double>? PixelSpacing { get; init; }
-    [JsonPropertyName("manufacturer")] public string? Manufacturer { get; init; }
-    [JsonPropertyName("transfer_syntax_uid")] public string? TransferSyntaxUid { get; init; }
-    [JsonPropertyName("burned_in_annotation")] public bool BurnedInAnnotation { get; init; }
+    public string? Manufacturer { get; init; }
+    public string? TransferSyntaxUid { get; init; }
+    public bool BurnedInAnnotation { get; init; }
 
     /// <summary>The pipeline modality a DICOM Modality code names: CR/DX (and DR, RG, PX) → X-ray, MR → MRI, CT → CT, US → ultrasound.</summary>
     public static bool TryMapModality(string? code, out Modality modality)

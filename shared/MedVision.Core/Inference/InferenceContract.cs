@@ -86,95 +86,95 @@ public sealed record ModelRequest
 {
     // `set`, not `init`: System.Text.Json's source generator assigns every init-only property in the object
     // initializer, so a member missing from the JSON would overwrite this default with null.
-    [JsonPropertyName("contract_version")] public string ContractVersion { get; set; } = InferenceContract.Version;
+    public string ContractVersion { get; set; } = InferenceContract.Version;
 
     /// <summary>The image id: logs correlate on it, and the A/B split is keyed on it.</summary>
-    [JsonPropertyName("request_id")] public required string RequestId { get; init; }
+    public required string RequestId { get; init; }
 
-    [JsonPropertyName("task")] public required InferenceTask Task { get; init; }
+    public required InferenceTask Task { get; init; }
 
     /// <summary>Required for <see cref="InferenceTask.Detect"/>: the modality the image was classified as.</summary>
-    [JsonPropertyName("modality")] public Modality? Modality { get; init; }
+    public Modality? Modality { get; init; }
 
     /// <summary>The preprocessed image: 8-bit grayscale PNG, long side scaled to the route's input size.</summary>
-    [JsonPropertyName("image")] public required ModelImage Image { get; init; }
+    public required ModelImage Image { get; init; }
 
     /// <summary>The original image's size, so a model may reason about the true scale.</summary>
-    [JsonPropertyName("original_width")] public required int OriginalWidth { get; init; }
+    public required int OriginalWidth { get; init; }
 
-    [JsonPropertyName("original_height")] public required int OriginalHeight { get; init; }
+    public required int OriginalHeight { get; init; }
 
     /// <summary>Millimetres per pixel of <see cref="Image"/> (DICOM Pixel Spacing rescaled), when known.</summary>
-    [JsonPropertyName("pixel_spacing_mm")] public PixelSpacing? PixelSpacingMm { get; init; }
+    public PixelSpacing? PixelSpacingMm { get; init; }
 }
 
 /// <summary>An image inline (base64 PNG bytes) or by reference (an S3 URI, for inputs over the payload limit).</summary>
 public sealed record ModelImage
 {
     // `set`, not `init`, so an omitted media_type keeps this default (see ModelRequest.ContractVersion).
-    [JsonPropertyName("media_type")] public string MediaType { get; set; } = InferenceContract.ImageMediaType;
+    public string MediaType { get; set; } = InferenceContract.ImageMediaType;
 
-    [JsonPropertyName("width")] public required int Width { get; init; }
+    public required int Width { get; init; }
 
-    [JsonPropertyName("height")] public required int Height { get; init; }
+    public required int Height { get; init; }
 
     /// <summary>The PNG bytes; System.Text.Json writes byte[] as base64.</summary>
-    [JsonPropertyName("data")] public byte[]? Data { get; init; }
+    public byte[]? Data { get; init; }
 
-    [JsonPropertyName("s3_uri")] public string? S3Uri { get; init; }
+    public string? S3Uri { get; init; }
 }
 
 public sealed record PixelSpacing(
-    [property: JsonPropertyName("row")] double Row,
-    [property: JsonPropertyName("column")] double Column);
+    double Row,
+    double Column);
 
 /// <summary>What a model endpoint answers.</summary>
 public sealed record ModelResponse
 {
-    [JsonPropertyName("contract_version")] public required string ContractVersion { get; init; }
+    public required string ContractVersion { get; init; }
 
-    [JsonPropertyName("model")] public required ModelIdentity Model { get; init; }
+    public required ModelIdentity Model { get; init; }
 
-    [JsonPropertyName("task")] public required InferenceTask Task { get; init; }
+    public required InferenceTask Task { get; init; }
 
     /// <summary>The size of the image the model saw; boxes are in these pixels.</summary>
-    [JsonPropertyName("input_width")] public required int InputWidth { get; init; }
+    public required int InputWidth { get; init; }
 
-    [JsonPropertyName("input_height")] public required int InputHeight { get; init; }
+    public required int InputHeight { get; init; }
 
     /// <summary>Classification: a probability per modality (xray, mri, ct, ultrasound).</summary>
-    [JsonPropertyName("modality_scores")] public IReadOnlyDictionary<string, double>? ModalityScores { get; init; }
+    public IReadOnlyDictionary<string, double>? ModalityScores { get; init; }
 
     /// <summary>Detection: candidate findings, before the pipeline's post-processing.</summary>
-    [JsonPropertyName("findings")] public IReadOnlyList<ModelFinding>? Findings { get; init; }
+    public IReadOnlyList<ModelFinding>? Findings { get; init; }
 
     /// <summary>Optional explanation: 8-bit gray PNG, brighter where the model looked; covers the whole input.</summary>
-    [JsonPropertyName("saliency")] public ModelImage? Saliency { get; init; }
+    public ModelImage? Saliency { get; init; }
 }
 
 public sealed record ModelIdentity(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("version")] string Version)
+    string Name,
+    string Version)
 {
     public override string ToString() => $"{Name}-{Version}";
 }
 
 public sealed record ModelFinding
 {
-    [JsonPropertyName("type")] public required AbnormalityType Type { get; init; }
+    public required AbnormalityType Type { get; init; }
 
-    [JsonPropertyName("confidence")] public required double Confidence { get; init; }
+    public required double Confidence { get; init; }
 
-    [JsonPropertyName("severity")] public required Severity Severity { get; init; }
+    public required Severity Severity { get; init; }
 
     /// <summary>In model-input pixels; fractions allowed, the pipeline scales and rounds.</summary>
-    [JsonPropertyName("bounding_box")] public required ModelBox BoundingBox { get; init; }
+    public required ModelBox BoundingBox { get; init; }
 
-    [JsonPropertyName("description")] public string? Description { get; init; }
+    public string? Description { get; init; }
 }
 
 public sealed record ModelBox(
-    [property: JsonPropertyName("x")] double X,
-    [property: JsonPropertyName("y")] double Y,
-    [property: JsonPropertyName("width")] double Width,
-    [property: JsonPropertyName("height")] double Height);
+    double X,
+    double Y,
+    double Width,
+    double Height);

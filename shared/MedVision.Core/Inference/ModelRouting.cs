@@ -5,32 +5,28 @@ using MedVision.Core.Classification;
 namespace MedVision.Core.Inference;
 
 /// <summary>A SageMaker endpoint and, optionally, one production variant of it (InvokeEndpoint TargetVariant).</summary>
-public sealed record ModelTarget(
-    [property: JsonPropertyName("endpoint")] string Endpoint,
-    [property: JsonPropertyName("variant")] string? Variant = null)
+public sealed record ModelTarget(string Endpoint, string? Variant = null)
 {
     /// <summary>The circuit breaker's key: one breaker per endpoint variant.</summary>
     public override string ToString() => Variant is null ? Endpoint : $"{Endpoint}/{Variant}";
 }
 
 /// <summary>Property 48: <see cref="PrimaryShare"/> of the traffic goes to the route's primary, the rest here.</summary>
-public sealed record AbTest(
-    [property: JsonPropertyName("candidate")] ModelTarget Candidate,
-    [property: JsonPropertyName("primary_share")] double PrimaryShare);
+public sealed record AbTest(ModelTarget Candidate, double PrimaryShare);
 
 /// <summary>Where one job (classification, or one modality's detection) is sent.</summary>
 public sealed record ModelRoute
 {
-    [JsonPropertyName("primary")] public required ModelTarget Primary { get; init; }
+    public required ModelTarget Primary { get; init; }
 
     /// <summary>Tried when the chosen target fails or its circuit is open: another variant or model version.</summary>
-    [JsonPropertyName("fallback")] public ModelTarget? Fallback { get; init; }
+    public ModelTarget? Fallback { get; init; }
 
-    [JsonPropertyName("ab_test")] public AbTest? AbTest { get; init; }
+    public AbTest? AbTest { get; init; }
 
     /// <summary>The long side of the model input, in pixels (aspect ratio kept).</summary>
     // `set`, not `init`: the source generator would overwrite the default with 0 when input_size is omitted.
-    [JsonPropertyName("input_size")] public int InputSize { get; set; } = 512;
+    public int InputSize { get; set; } = 512;
 }
 
 /// <summary>
@@ -43,23 +39,18 @@ public sealed record ModelRoutingOptions
 {
     public const string EnvironmentVariable = "MEDVISION_MODEL_ROUTES";
 
-    [JsonPropertyName("classifier")]
     public ModelRoute Classifier { get; set; } = new() { Primary = new("medvision-modality-classifier"), InputSize = 256 };
 
-    [JsonPropertyName("xray")]
+    [JsonPropertyName("xray")] // the naming policy alone would write x_ray
     public ModelRoute XRay { get; set; } = new() { Primary = new("medvision-xray-detector"), InputSize = 512 };
 
-    [JsonPropertyName("mri")]
     public ModelRoute Mri { get; set; } = new() { Primary = new("medvision-mri-detector"), InputSize = 256 };
 
-    [JsonPropertyName("ct")]
     public ModelRoute Ct { get; set; } = new() { Primary = new("medvision-ct-detector"), InputSize = 512 };
 
-    [JsonPropertyName("ultrasound")]
     public ModelRoute Ultrasound { get; set; } = new() { Primary = new("medvision-ultrasound-detector"), InputSize = 640 };
 
     /// <summary>Request bodies above this go by S3 URI (default: the serverless 4 MB limit, which fits both kinds).</summary>
-    [JsonPropertyName("max_payload_bytes")]
     public long MaxPayloadBytes { get; set; } = InferenceContract.DefaultMaxPayloadBytes;
 
     /// <summary>Property 8: each modality routes to its own specialised model.</summary>

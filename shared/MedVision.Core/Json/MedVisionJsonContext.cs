@@ -9,8 +9,12 @@ using MedVision.Core.Reports;
 
 namespace MedVision.Core.Json;
 
-/// <summary>Source-generated serialization for every contract type (trimming-safe, no reflection).</summary>
+/// <summary>
+/// Source-generated serialization for every contract type (trimming-safe, no reflection). The wire format is
+/// snake_case: a property's JSON name is its C# name in snake_case unless a [JsonPropertyName] says otherwise.
+/// </summary>
 [JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     Converters = [typeof(UnixSecondsConverter)])]

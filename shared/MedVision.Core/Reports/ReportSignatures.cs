@@ -12,18 +12,21 @@ public sealed record ReportSignatureFile
 {
     public const string CurrentFormat = "medvision-report-signature/1";
 
-    [JsonPropertyName("format")] public required string Format { get; init; }
-    [JsonPropertyName("report_id")] public required string ReportId { get; init; }
-    [JsonPropertyName("algorithm")] public required string Algorithm { get; init; }
-    [JsonPropertyName("key_id")] public required string KeyId { get; init; }
-    [JsonPropertyName("public_key_spki")] public string? PublicKeySpki { get; init; }
-    [JsonPropertyName("report_pdf_sha256")] public required string ReportPdfSha256 { get; init; }
-    [JsonPropertyName("report_json_sha256")] public required string ReportJsonSha256 { get; init; }
-    [JsonPropertyName("signature")] public required string Signature { get; init; }
-    [JsonPropertyName("signed_at")] public required DateTimeOffset SignedAt { get; init; }
+    public required string Format { get; init; }
+    public required string ReportId { get; init; }
+    public required string Algorithm { get; init; }
+    public required string KeyId { get; init; }
+    public string? PublicKeySpki { get; init; }
+    public required string ReportPdfSha256 { get; init; }
+    public required string ReportJsonSha256 { get; init; }
+    public required string Signature { get; init; }
+    public required DateTimeOffset SignedAt { get; init; }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ReportSignatureFile))]
 public sealed partial class ReportSignatureJsonContext : JsonSerializerContext;
 

@@ -1,11 +1,12 @@
 using MedVision.Core.Inference;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests.Inference;
 
 public class CircuitBreakerTests
 {
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(TestClock.Start);
 
     private CircuitBreaker Opened(string key)
     {

@@ -9,6 +9,7 @@ using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Imaging;
 using MedVision.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Core.Tests.Inference;
 
@@ -38,7 +39,7 @@ public class SpecPropertyTests
 
         public InMemoryRecordStore Records { get; } = new();
 
-        public ManualClock Clock { get; } = new();
+        public FakeTimeProvider Clock { get; } = new(TestClock.Start);
 
         public SequentialIds Ids { get; } = new();
 

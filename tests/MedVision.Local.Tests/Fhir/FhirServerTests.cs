@@ -8,6 +8,7 @@ using MedVision.Local.Tests.Twins;
 using MedVision.Local.Twins;
 using MedVision.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Local.Tests.Fhir;
 
@@ -15,7 +16,7 @@ namespace MedVision.Local.Tests.Fhir;
 public sealed class FhirServerTests : IAsyncLifetime
 {
     private readonly TempDirectory temp = new();
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
     private SqliteFhirStore store = null!;
     private WebApplication app = null!;
     private HttpClient http = null!;

@@ -2,13 +2,14 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using MedVision.Core.Ports;
 using MedVision.Local.Twins;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Local.Tests.Twins;
 
 public sealed class DiskImageArchiveTests : IDisposable
 {
     private readonly TempDirectory temp = new();
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 12, 30, 45, 123, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 12, 30, 45, 123, TimeSpan.Zero));
     private readonly DiskImageArchive archive;
 
     public DiskImageArchiveTests() => archive = new DiskImageArchive(temp.File("archive"), clock);

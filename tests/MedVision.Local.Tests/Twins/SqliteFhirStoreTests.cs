@@ -3,13 +3,14 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Fhir;
 using MedVision.Local.Twins;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Local.Tests.Twins;
 
 public sealed class SqliteFhirStoreTests : IDisposable
 {
     private readonly TempDirectory temp = new();
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, 5, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, 5, TimeSpan.Zero));
     private readonly SqliteFhirStore store;
 
     public SqliteFhirStoreTests() => store = new SqliteFhirStore(temp.File("fhir.db"), clock);

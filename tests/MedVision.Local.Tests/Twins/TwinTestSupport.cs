@@ -28,16 +28,6 @@ internal sealed class TempDirectory : IDisposable
     }
 }
 
-/// <summary>A clock that stands still unless moved, so timestamps in assertions are exact.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
-}
-
 internal static class Records
 {
     public static readonly DateTimeOffset Epoch = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
