@@ -1,185 +1,78 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using MedVision.Imaging;
-using MedVision.Models;
+using System.CommandLine;
+using MedVision.Bench.Codecs;
+using MedVision.Bench.Dicom;
+using MedVision.Bench.Models;
+using MedVision.CommandLine;
 
-// Codec benchmark harness: our PNG/JPEG/windowing code side by side with libjpeg-turbo (djpeg/cjpeg,
-// and in-process through Pillow) and zlib/libpng (Pillow). Writes docs/benchmarks.md.
-// Usage: dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]
-//        dotnet run -c Release --project bench/MedVision.Bench -- dicom [...]   (DICOM benchmarks: Dicom/DicomBench.cs)
-//        dotnet run -c Release --project bench/MedVision.Bench -- models [...]  (model round trips: Models/ModelsBench.cs)
-if (args is ["models", ..])
+// Benchmark harness (scripts/bench.sh); results in docs/benchmarks.md. Never asserts timings.
+//   dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]   codecs (Codecs/CodecBench.cs)
+//   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]  (Dicom/DicomBench.cs)
+//   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
+// `--help` on each says more.
+Option<int> Runs() => new("--runs")
 {
-    return MedVision.Bench.Models.ModelsBench.Run(args[1..]);
-}
+    Description = "timed runs per measurement (the median is reported)",
+    HelpName = "N",
+    DefaultValueFactory = _ => 15,
+    CustomParser = ValueParsers.WholeNumber("--runs", 1, 10_000),
+};
 
-if (args is ["dicom", ..])
+Option<string> Out() => new("--out")
 {
-    return MedVision.Bench.Dicom.DicomBench.Run(args[1..]);
-}
+    Description = "the results file to rewrite (only this benchmark's section of it)",
+    HelpName = "FILE",
+    DefaultValueFactory = _ => "docs/benchmarks.md",
+};
 
-var runs = 15;
-var outFile = "docs/benchmarks.md";
-for (var i = 0; i < args.Length; i++)
+var codecRuns = Runs();
+var codecOut = Out();
+var root = new RootCommand(
+    "Codec benchmarks: PNG/JPEG/windowing side by side with libjpeg-turbo and Pillow (rewrites the results file, keeps its "
+    + "DICOM and Models sections)")
 {
-    switch (args[i])
-    {
-        case "--runs":
-            runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
-            break;
-        case "--out":
-            outFile = args[++i];
-            break;
-        default:
-            Console.Error.WriteLine($"unknown argument {args[i]}");
-            return 2;
-    }
-}
+    codecRuns, codecOut,
+};
+root.HelpName = "MedVision.Bench";
+root.SetAction(r => CodecBench.Run(r.GetValue(codecRuns), r.GetRequiredValue(codecOut)));
 
-var work = Directory.CreateTempSubdirectory("medvision-bench-").FullName;
-Console.WriteLine($"==> making test images in {work}");
-var gray = SyntheticStudies.ChestXray(7, 2800, 2800);                           // 7.84 MP radiograph-sized
-var rgb = HeatmapRenderer.RenderOverlay(
-    SyntheticStudies.ChestXray(8, 1000, 1000).ToRgb8(),
-    [new HeatmapFinding(new Box(200, 300, 120, 120), 0.91, "LESION"), new HeatmapFinding(new Box(600, 420, 90, 80), 0.66, "OTHER")],
-    new HeatmapOptions(Watermark: "BENCH"));                                    // 1 MP RGB overlay
-var gray16 = new Raster(gray.Width, gray.Height, ColorModel.Gray, 16);
-var g16 = gray16.Samples16;
-for (var i = 0; i < gray.Data.Length; i++)
+var dicomRuns = Runs();
+var dicomOut = Out();
+var slices = new Option<int>("--slices")
 {
-    g16[i] = (ushort)((gray.Data[i] << 4) | (i & 15));                          // 12-bit values, like a CR/DX detector
-}
-
-var grayPgm = Path.Combine(work, "gray.pgm");
-var rgbPpm = Path.Combine(work, "rgb.ppm");
-WritePnm(grayPgm, gray);
-WritePnm(rgbPpm, rgb);
-var grayJpg = Path.Combine(work, "gray.jpg");
-var rgbJpg = Path.Combine(work, "rgb.jpg");
-Run("cjpeg", "-quality", "85", "-outfile", grayJpg, grayPgm);
-Run("cjpeg", "-quality", "85", "-sample", "2x2", "-outfile", rgbJpg, rgbPpm);
-var grayJpgBytes = File.ReadAllBytes(grayJpg);
-var rgbJpgBytes = File.ReadAllBytes(rgbJpg);
-
-var rows = new List<(string Op, string Image, double Ours, double Peer, string PeerName, string Target, bool? Met, string Note)>();
-double Mp(Raster r) => r.Width * (double)r.Height / 1e6;
-
-Console.WriteLine("==> peers: djpeg/cjpeg (process) and Pillow (in-process)");
-var pillow = JsonNode.Parse(RunCapture("/usr/bin/python3", Path.Combine(AppContext.BaseDirectory, "pillow_peer.py"), grayPgm, rgbPpm, runs.ToString(CultureInfo.InvariantCulture)))!;
-double Pil(string image, string key) => (double)pillow[image]![key]!;
-
-foreach (var (label, raster, jpg, jpgPath, pnm) in new[] { ("gray", gray, grayJpgBytes, grayJpg, grayPgm), ("rgb", rgb, rgbJpgBytes, rgbJpg, rgbPpm) })
+    Description = "CT slices in the series the parse benchmark reads",
+    HelpName = "N",
+    DefaultValueFactory = _ => 200,
+    CustomParser = ValueParsers.WholeNumber("--slices", 1, 100_000),
+};
+var cli = new Option<string?>("--cli") { Description = "the published medvision executable to time against dcmdump", HelpName = "PATH" };
+var cliBuild = new Option<string>("--cli-build")
 {
-    var name = label == "gray" ? $"{raster.Width}x{raster.Height} gray" : $"{raster.Width}x{raster.Height} RGB";
-    Console.WriteLine($"==> {name}");
-
-    var ourDecode = Median(() => JpegDecoder.Decode(jpg));
-    var djpeg = Median(() => Run("djpeg", "-outfile", "/dev/null", jpgPath));
-    rows.Add(("JPEG decode", name, ourDecode, djpeg, "djpeg (process)", "≥ 0.7×", djpeg / ourDecode >= 0.7, ""));
-    rows.Add(("JPEG decode", name, ourDecode, Pil(label, "jpeg_decode_ms"), "Pillow/libjpeg-turbo", "≥ 0.7×", Pil(label, "jpeg_decode_ms") / ourDecode >= 0.7, ""));
-
-    var sub = label == "gray" ? JpegSubsampling.Yuv444 : JpegSubsampling.Yuv420;
-    var ourEncode = Median(() => JpegEncoder.Encode(raster, new JpegEncodeOptions(85, sub)));
-    var cjpegArgs = label == "gray" ? new[] { "-quality", "85", "-outfile", "/dev/null", pnm } : ["-quality", "85", "-sample", "2x2", "-outfile", "/dev/null", pnm];
-    var cjpeg = Median(() => Run("cjpeg", cjpegArgs));
-    var ourJpegSize = JpegEncoder.Encode(raster, new JpegEncodeOptions(85, sub)).Length;
-    rows.Add(("JPEG encode q85", name, ourEncode, cjpeg, "cjpeg (process)", "≥ 0.7×", cjpeg / ourEncode >= 0.7, $"{ourJpegSize} B vs cjpeg {jpg.Length} B"));
-    rows.Add(("JPEG encode q85", name, ourEncode, Pil(label, "jpeg_encode_ms"), "Pillow/libjpeg-turbo", "≥ 0.7×", Pil(label, "jpeg_encode_ms") / ourEncode >= 0.7, ""));
-
-    var pilPng = Pil(label, "png_encode_ms");
-    var pilSize = Pil(label, "png_bytes");
-    foreach (var (mode, options, target, factor) in new[]
-             {
-                 ("PNG encode (default)", new PngEncodeOptions(), "≥ 3× at ≤ 1.08× size", 3.0),
-                 ("PNG encode (fast)", new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest), "≥ 10×", 10.0),
-             })
-    {
-        var ms = Median(() => PngEncoder.Encode(raster, options));
-        var size = PngEncoder.Encode(raster, options).Length;
-        var sizeRatio = size / pilSize;
-        var met = pilPng / ms >= factor && (factor >= 10 || sizeRatio <= 1.08);
-        rows.Add((mode, name, ms, pilPng, "Pillow (zlib 6)", target, met, $"{size} B = {sizeRatio:0.00}× Pillow's {pilSize} B"));
-    }
-
-    var png = PngEncoder.Encode(raster);
-    var ourPngDecode = Median(() => PngDecoder.Decode(png));
-    rows.Add(("PNG decode", name, ourPngDecode, Pil(label, "png_decode_ms"), "Pillow/zlib", "—", null, ""));
-}
-
-var rendering = new GrayRendering(Window: new WindowLevel(2048, 3000));
-var windowMs = Median(() => Windowing.RenderGray8(gray16, rendering));
-rows.Add(("16→8-bit window/level", $"{gray16.Width}x{gray16.Height} 16-bit", windowMs, double.NaN, "—", "≤ 8 ms", windowMs <= 8, ""));
-
-var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-var md = new StringBuilder();
-md.AppendLine("# Benchmarks");
-md.AppendLine();
-md.AppendLine("Made by `bash scripts/bench.sh` (it runs `dotnet run -c Release --project bench/MedVision.Bench`), one run on");
-md.AppendLine(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores ({cpu}), .NET {Environment.Version}, Pillow {pillow["pillow"]}, {DateTime.UtcNow:yyyy-MM-dd}.");
-md.AppendLine(CultureInfo.InvariantCulture, $"Each number is the median of {runs} timed runs after a warm-up. Throughput ratio = peer time / our time (> 1: we are faster).");
-md.AppendLine("djpeg/cjpeg are timed as whole processes writing to /dev/null (start-up included, ~1–2 ms); Pillow calls");
-md.AppendLine("libjpeg-turbo and zlib in-process, so it is the tighter comparison. Inputs: a 7.84 MP synthetic radiograph (8-bit gray)");
-md.AppendLine("and a 1 MP RGB heatmap overlay; JPEG decode reads cjpeg's own quality-85 files.");
-md.AppendLine();
-md.AppendLine("Ratios from one run on a shared 2-core machine move by roughly ±20% between runs (seen: gray JPEG decode vs Pillow");
-md.AppendLine("between 0.69× and 0.93× while other builds ran). Run `bash scripts/bench.sh` on an idle machine before comparing.");
-md.AppendLine("PNG default mode is zlib level 5 with adaptive filters; each ~512 KB band keeps whichever of Huffman-only or LZ77");
-md.AppendLine("deflate is smaller, which is why noisy radiographs come out smaller than Pillow's level 6.");
-md.AppendLine();
-md.AppendLine("| operation | image | ours ms | ours MP/s | peer | peer ms | ratio | target | met | note |");
-md.AppendLine("|---|---|---:|---:|---|---:|---:|---|---|---|");
-foreach (var r in rows)
+    Description = "how that executable was built (printed in the results)",
+    HelpName = "TEXT",
+    DefaultValueFactory = _ => "unknown build",
+};
+var dicom = new Command(
+    "dicom",
+    "DICOM benchmarks against pydicom and DCMTK, and the published CLI's `dicom dump` against dcmdump (rewrites the "
+    + "## DICOM section)")
 {
-    var mp = r.Image.Contains("2800", StringComparison.Ordinal) ? Mp(gray) : Mp(rgb);
-    var ratio = double.IsNaN(r.Peer) ? "—" : (r.Peer / r.Ours).ToString("0.00", CultureInfo.InvariantCulture) + "×";
-    var peerMs = double.IsNaN(r.Peer) ? "—" : r.Peer.ToString("0.0", CultureInfo.InvariantCulture);
-    var met = r.Met switch { true => "yes", false => "**no**", null => "—" };
-    md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Op} | {r.Image} | {r.Ours:0.0} | {mp / (r.Ours / 1000):0} | {r.PeerName} | {peerMs} | {ratio} | {r.Target} | {met} | {r.Note} |");
-}
+    dicomRuns, dicomOut, slices, cli, cliBuild,
+};
+dicom.SetAction(r => DicomBench.Run(
+    r.GetValue(dicomRuns), r.GetRequiredValue(dicomOut), r.GetValue(slices), r.GetValue(cli), r.GetRequiredValue(cliBuild)));
+root.Subcommands.Add(dicom);
 
-File.WriteAllText(outFile, MedVision.Bench.Models.ModelsBench.KeepSection(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString())));
-Console.WriteLine(md.ToString());
-Directory.Delete(work, recursive: true);
-return 0;
-
-double Median(Action action)
+var modelRuns = Runs();
+var modelOut = Out();
+var models = new Command(
+    "models",
+    "Classify and analyze model work per image, in process and over loopback HTTP to the model server (rewrites the "
+    + "## Models section)")
 {
-    action();
-    var samples = new double[runs];
-    for (var i = 0; i < runs; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        action();
-        samples[i] = watch.Elapsed.TotalMilliseconds;
-    }
+    modelRuns, modelOut,
+};
+models.SetAction(r => ModelsBench.Run(r.GetValue(modelRuns), r.GetRequiredValue(modelOut)));
+root.Subcommands.Add(models);
 
-    Array.Sort(samples);
-    return samples[runs / 2];
-}
-
-static void WritePnm(string path, Raster image)
-{
-    var header = Encoding.ASCII.GetBytes($"{(image.Channels == 1 ? "P5" : "P6")}\n{image.Width} {image.Height}\n255\n");
-    using var f = File.Create(path);
-    f.Write(header);
-    f.Write(image.Data);
-}
-
-static void Run(string file, params string[] arguments) => RunCapture(file, arguments);
-
-static string RunCapture(string file, params string[] arguments)
-{
-    var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in arguments)
-    {
-        psi.ArgumentList.Add(a);
-    }
-
-    using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-    var stdout = p.StandardOutput.ReadToEnd();
-    var stderr = p.StandardError.ReadToEnd();
-    p.WaitForExit();
-    return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} failed ({p.ExitCode}): {stderr}");
-}
+CommandLineApp.RejectOptionLikeArguments(root);
+return await CommandLineApp.RunAsync(root, args, Console.Out, Console.Error);

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using MedVision.CommandLine;
 using MedVision.Core.Classification;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
-using MedVision.Local.Twins;
+using MedVision.Core.Storage;
 using MedVision.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -52,7 +53,7 @@ public static class ModelServerApp
             k.Limits.MaxRequestBodySize = InferenceContract.RealTimeMaxPayloadBytes;
         });
 
-        var objects = options.ObjectRoot is { } root ? new DiskObjectStore(root, options.Bucket) : null;
+        var objects = options.ObjectRoot is { } root ? new DiskObjectLayout(root, options.Bucket) : null;
         var host = new ReferenceModelHost(
             new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(),
             objects is null ? null : objects.ReadS3UriAsync);
@@ -81,29 +82,32 @@ public static class ModelServerApp
         return new Uri(url);
     }
 
-    /// <summary>The process entry point: 0 after a clean shutdown, 1 when the server cannot start, 2 for usage errors.</summary>
+    /// <summary>
+    /// The process entry point: 0 after a clean shutdown (or for --help), 1 when the server cannot start, 2 for usage
+    /// errors (one line on <paramref name="error"/>).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        ModelServerOptions options;
+        var commandLine = new ModelServerCommandLine();
+        commandLine.Root.SetAction((result, _) => ServeAsync(commandLine.OptionsFrom(result, Environment.GetEnvironmentVariable), output));
+        var parsed = CommandLineApp.Parse(commandLine.Root, ModelServerOptions.WithoutServe(args));
         try
         {
-            options = ModelServerOptions.Parse(args, Environment.GetEnvironmentVariable);
+            return await CommandLineApp.RunAsync(parsed, output, error);
         }
         catch (ModelServerUsageException ex)
         {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            await error.WriteLineAsync(ModelServerOptions.Usage);
-            return 2;
+            // The environment or the routes file, read once the command line itself parsed.
+            await error.WriteLineAsync(CommandLineApp.UsageLine(ex.Message, parsed.CommandResult));
+            return CommandLineApp.UsageExitCode;
         }
+    }
 
-        if (options.ShowHelp)
-        {
-            await output.WriteLineAsync(ModelServerOptions.Usage);
-            return 0;
-        }
-
+    private static async Task<int> ServeAsync(ModelServerOptions options, TextWriter output)
+    {
         await using var app = Build(options, output);
         try
         {

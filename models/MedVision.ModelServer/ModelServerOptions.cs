@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
+using MedVision.CommandLine;
 using MedVision.Core.Inference;
-using MedVision.Local.Twins;
+using MedVision.Core.Storage;
 
 namespace MedVision.ModelServer;
 
@@ -26,17 +27,8 @@ public sealed record ModelServerOptions
     /// <summary>SageMaker starts a bring-your-own container as `docker run IMAGE serve`.</summary>
     public const string ServeArgument = "serve";
 
-    public const string Usage = """
-        usage: medvision-model-server [serve] [--host ADDRESS] [--port N] [--model-routes FILE]
-                                      [--object-root DIR] [--bucket NAME]
-          serve               accepted and ignored (SageMaker runs the container with this argument)
-          --host ADDRESS      IP address to bind (default 127.0.0.1; env MEDVISION_MODEL_SERVER_HOST)
-          --port N            port (default 8080; env SAGEMAKER_BIND_TO_PORT; 0 picks a free port)
-          --model-routes FILE routing JSON naming the endpoints served (default: env MEDVISION_MODEL_ROUTES,
-                              else the built-in endpoint names)
-          --object-root DIR   resolve s3://BUCKET/KEY inputs from DIR (the local object store's layout)
-          --bucket NAME       the bucket those URIs name (default medvision-local)
-        """;
+    /// <summary>The name help and usage errors give the server (its image runs it as `dotnet MedVision.ModelServer.dll`).</summary>
+    public const string CommandName = "medvision-model-server";
 
     public IPAddress Host { get; init; } = IPAddress.Loopback;
 
@@ -46,9 +38,14 @@ public sealed record ModelServerOptions
 
     public string? ObjectRoot { get; init; }
 
-    public string Bucket { get; init; } = DiskObjectStore.DefaultBucket;
+    public string Bucket { get; init; } = DiskObjectLayout.DefaultBucket;
 
-    public bool ShowHelp { get; init; }
+    /// <summary>The command line without SageMaker's leading `serve` (accepted and ignored there only).</summary>
+    public static IReadOnlyList<string> WithoutServe(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return args is [ServeArgument, ..] ? args.Skip(1).ToList() : args;
+    }
 
     /// <summary>
     /// Parses the command line; <paramref name="environment"/> supplies the environment variables (injected so tests
@@ -56,70 +53,26 @@ public sealed record ModelServerOptions
     /// </summary>
     public static ModelServerOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
-        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
-        var options = new ModelServerOptions();
-        if (environment(HostEnvironmentVariable) is { Length: > 0 } envHost)
-        {
-            options = options with { Host = ParseHost(envHost, HostEnvironmentVariable) };
-        }
-
-        if (environment(PortEnvironmentVariable) is { Length: > 0 } envPort)
-        {
-            options = options with { Port = ParsePort(envPort, PortEnvironmentVariable) };
-        }
-
-        string? routesFile = null;
-        for (var i = 0; i < args.Count; i++)
-        {
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ModelServerUsageException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case ServeArgument when i == 0:
-                    break;
-                case "--host":
-                    options = options with { Host = ParseHost(Value(), "--host") };
-                    break;
-                case "--port":
-                    options = options with { Port = ParsePort(Value(), "--port") };
-                    break;
-                case "--model-routes":
-                    routesFile = Value();
-                    break;
-                case "--object-root":
-                    options = options with { ObjectRoot = Value() };
-                    break;
-                case "--bucket":
-                    options = options with { Bucket = Value() };
-                    break;
-                case "--help" or "-h":
-                    options = options with { ShowHelp = true };
-                    break;
-                default:
-                    throw new ModelServerUsageException($"unknown argument '{args[i]}'");
-            }
-        }
-
-        try
-        {
-            var routes = routesFile is not null
-                ? ModelRoutingOptions.Parse(File.ReadAllText(routesFile))
-                : ModelRoutingOptions.FromEnvironment(environment(ModelRoutingOptions.EnvironmentVariable));
-            return options with { Routes = routes };
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Core.ValidationException)
-        {
-            throw new ModelServerUsageException($"model routes: {ex.Message}");
-        }
+        var commandLine = new ModelServerCommandLine();
+        var result = CommandLineApp.Parse(commandLine.Root, WithoutServe(args));
+        return CommandLineApp.UsageError(result) is { } message
+            ? throw new ModelServerUsageException(message)
+            : commandLine.OptionsFrom(result, environment);
     }
 
-    private static IPAddress ParseHost(string value, string source) =>
-        IPAddress.TryParse(value, out var address)
-            ? address
-            : throw new ModelServerUsageException($"{source} must be an IP address such as 127.0.0.1 or 0.0.0.0, not '{value}'");
+    internal static string HostMessage(string source, string value) =>
+        $"{source} must be an IP address such as 127.0.0.1 or 0.0.0.0, not '{value}'";
 
-    private static int ParsePort(string value, string source) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= IPEndPoint.MaxPort
-            ? port
-            : throw new ModelServerUsageException($"{source} must be a port number from 0 to {IPEndPoint.MaxPort}, not '{value}'");
+    internal static string PortMessage(string source, string value) =>
+        $"{source} must be a port number from 0 to {IPEndPoint.MaxPort}, not '{value}'";
+
+    internal static bool TryParsePort(string value, out int port) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= IPEndPoint.MaxPort;
+
+    internal static IPAddress ParseHost(string value, string source) =>
+        IPAddress.TryParse(value, out var address) ? address : throw new ModelServerUsageException(HostMessage(source, value));
+
+    internal static int ParsePort(string value, string source) =>
+        TryParsePort(value, out var port) ? port : throw new ModelServerUsageException(PortMessage(source, value));
 }

@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 
 namespace MedVision.Aws;
 
@@ -38,8 +38,9 @@ public sealed record HealthLakeOptions(string Region, string DatastoreId)
 /// (<see cref="CreateAsync"/>) and transaction Bundles (<see cref="TransactionAsync"/>) are POSTs and carry
 /// <c>x-amz-fhir-idempotency-key</c>, a UUID derived from the body, so a retry replays the same key; HealthLake
 /// answers a replay with 409 and the original resource, which counts as success.</para>
-/// <para>Errors: 400/422 → <see cref="ValidationException"/>, 404/410 → <see cref="NotFoundException"/> (null/false for
-/// read/delete), 409/412 → <see cref="ConflictException"/>, 401/403/429/5xx and network failures →
+/// <para>Requests go through <see cref="AwsHttp"/> (signed by its <see cref="SigV4Handler"/>); errors through the shared
+/// <see cref="AwsErrorMapper"/>: 400/422 → <see cref="ValidationException"/>, 404/410 → <see cref="NotFoundException"/>
+/// (null/false for read/delete), 409/412 → <see cref="ConflictException"/>, 401/403/429/5xx and network failures →
 /// <see cref="StorageUnavailableException"/> (retried by the state machine: an expired session token heals on retry).
 /// Messages carry the OperationOutcome's diagnostics, never a resource body.</para>
 /// </remarks>
@@ -47,74 +48,54 @@ public sealed class HealthLakeFhirStore : IFhirStore
 {
     public const string Service = "healthlake";
     public const string IdempotencyKeyHeader = "x-amz-fhir-idempotency-key";
-    private const string FhirJson = "application/fhir+json";
+    private const string FhirMediaType = "application/fhir+json";
 
-    private readonly HttpClient http;
+    private readonly AwsHttp aws;
     private readonly HealthLakeOptions options;
-    private readonly Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
-    private readonly TimeProvider time;
     private readonly Uri baseUri;
 
-    /// <param name="credentials">Asked before every request, so rotating (role, STS) credentials stay fresh.</param>
-    public HealthLakeFhirStore(
-        HttpClient http, HealthLakeOptions options, Func<CancellationToken, ValueTask<AwsCredentials>> credentials, TimeProvider time)
+    /// <param name="http">Signs for HealthLake in the data store's region: <c>AwsHttp.CreateClient(HealthLakeFhirStore.Service, region, credentials, time)</c>.</param>
+    public HealthLakeFhirStore(HttpClient http, HealthLakeOptions options)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
-        ArgumentNullException.ThrowIfNull(time);
-        this.http = http;
+        aws = new AwsHttp(http, new AwsErrorMapper("HealthLake", AwsExceptions.Store("fhir.invalid_resource", "fhir.not_found", "fhir.conflict")));
         this.options = options;
-        this.credentials = credentials;
-        this.time = time;
         baseUri = options.BaseUri;
     }
 
-    public HealthLakeFhirStore(HttpClient http, HealthLakeOptions options, AwsCredentials credentials, TimeProvider time)
-        : this(http, options, _ => ValueTask.FromResult(credentials), time)
+    public async Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default)
     {
-    }
-
-    public async Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(resource);
-        var (resourceType, id) = AddressOf(resource);
-        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
-        using var response = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), body, idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        var (resourceType, id) = FhirAddress.Of(resource);
+        var operation = $"PUT {resourceType}";
+        var answer = await SendAsync(HttpMethod.Put, Relative($"{resourceType}/{id}"), FhirJson.SerializeToUtf8Bytes(resource), null, operation, cancellationToken);
+        if (!answer.IsSuccess)
         {
-            throw ErrorFor("PUT", resourceType, response, content);
+            throw Fail(answer, operation);
         }
 
-        return VersionOf(response, content)
-            ?? throw new StorageUnavailableException($"HealthLake PUT {resourceType}: the answer carried no version (no ETag, no meta.versionId).");
+        return VersionOf(answer)
+            ?? throw aws.Errors.Unavailable(operation, "the answer carried no version (no ETag, no meta.versionId).");
     }
 
     /// <summary>
     /// FHIR create (POST Type): the server assigns the id. Returns the stored resource. A retry with the same content
     /// sends the same idempotency key, and HealthLake's 409 replay of the original resource is returned as success.
     /// </summary>
-    public async Task<JsonObject> CreateAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken = default)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var resourceType = StringOf(resource["resourceType"]);
-        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        return await PostAsync(resourceType, Relative(resourceType), resource, cancellationToken);
+        return await PostAsync(resource.ResourceType, Relative(resource.ResourceType), resource, cancellationToken);
     }
 
     /// <summary>
     /// Posts a transaction (or batch) Bundle to the base and returns the response Bundle. HealthLake runs a
     /// transaction atomically; the idempotency key makes a retried POST replay instead of applying twice.
     /// </summary>
-    public async Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    public async Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
-        if (StringOf(bundle["resourceType"]) != "Bundle" || StringOf(bundle["type"]) is not ("transaction" or "batch"))
+        if (bundle.Type is not ("transaction" or "batch"))
         {
             throw new ValidationException("fhir.invalid_resource", "A transaction must be a Bundle of type transaction or batch.");
         }
@@ -122,22 +103,17 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return await PostAsync("Bundle", baseUri, bundle, cancellationToken);
     }
 
-    public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    public async Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         FhirAddress.Validate(resourceType, id);
-        using var response = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        var operation = $"GET {resourceType}";
+        var answer = await SendAsync(HttpMethod.Get, Relative($"{resourceType}/{id}"), null, null, operation, cancellationToken);
+        if (answer.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             return null;
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw ErrorFor("GET", resourceType, response, content);
-        }
-
-        return ParseObject(content, "GET", resourceType);
+        return answer.IsSuccess ? Parse<Resource>(answer, operation) : throw Fail(answer, operation);
     }
 
     /// <summary>
@@ -145,44 +121,39 @@ public sealed class HealthLakeFhirStore : IFhirStore
     /// data store) up to <see cref="HealthLakeOptions.MaxSearchPages"/> pages. Returns the <c>match</c> entries, not
     /// <c>_include</c>d ones.
     /// </summary>
-    public async Task<IReadOnlyList<JsonObject>> SearchAsync(
+    public async Task<IReadOnlyList<Resource>> SearchAsync(
         string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(resourceType);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
-        }
+        FhirAddress.ValidateType(resourceType);
 
-        var results = new List<JsonObject>();
-        var next = WithQuery(Relative(resourceType), parameters);
+        var operation = $"search {resourceType}";
+        var results = new List<Resource>();
+        var query = AwsQueryString.Canonical(parameters);
+        Uri? next = new(Relative(resourceType).AbsoluteUri + (query.Length == 0 ? "" : "?" + query));
         for (var page = 0; next is not null; page++)
         {
             if (page == options.MaxSearchPages)
             {
-                throw new StorageUnavailableException(
-                    $"HealthLake search {resourceType}: more than {options.MaxSearchPages} pages; narrow the search.");
+                throw aws.Errors.Unavailable(operation, $"more than {options.MaxSearchPages} pages; narrow the search.");
             }
 
-            using var response = await SendAsync(HttpMethod.Get, next, [], idempotencyKey: null, cancellationToken);
-            var content = await ReadBodyAsync(response, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            var answer = await SendAsync(HttpMethod.Get, next, null, null, operation, cancellationToken);
+            if (!answer.IsSuccess)
             {
-                throw ErrorFor("search", resourceType, response, content);
+                throw Fail(answer, operation);
             }
 
-            var bundle = ParseObject(content, "search", resourceType);
-            foreach (var entry in (bundle["entry"] as JsonArray ?? []).OfType<JsonObject>())
+            var bundle = Parse<Bundle>(answer, operation);
+            foreach (var entry in bundle.Entry ?? [])
             {
-                var mode = StringOf(entry["search"]?["mode"]);
-                if (entry["resource"] is JsonObject found && mode is null or "match")
+                if (entry.Resource is { } found && entry.Search?.Mode is null or "match")
                 {
-                    results.Add(found.DeepClone().AsObject());
+                    results.Add(found);
                 }
             }
 
-            next = NextLink(bundle, resourceType);
+            next = NextLink(bundle, operation);
         }
 
         return results;
@@ -192,14 +163,14 @@ public sealed class HealthLakeFhirStore : IFhirStore
     public async Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
         FhirAddress.Validate(resourceType, id);
-        using var response = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), [], idempotencyKey: null, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        var operation = $"DELETE {resourceType}";
+        var answer = await SendAsync(HttpMethod.Delete, Relative($"{resourceType}/{id}"), null, null, operation, cancellationToken);
+        if (answer.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             return false;
         }
 
-        return response.IsSuccessStatusCode ? true : throw ErrorFor("DELETE", resourceType, response, content);
+        return answer.IsSuccess ? true : throw Fail(answer, operation);
     }
 
     /// <summary>
@@ -220,37 +191,35 @@ public sealed class HealthLakeFhirStore : IFhirStore
         return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
     }
 
-    private async Task<JsonObject> PostAsync(string resourceType, Uri uri, JsonObject resource, CancellationToken cancellationToken)
+    private async Task<T> PostAsync<T>(string resourceType, Uri uri, T resource, CancellationToken cancellationToken)
+        where T : Resource
     {
-        var body = Encoding.UTF8.GetBytes(resource.ToJsonString());
-        var key = IdempotencyKeyFor(resourceType, body);
-        using var response = await SendAsync(HttpMethod.Post, uri, body, key, cancellationToken);
-        var content = await ReadBodyAsync(response, cancellationToken);
-        if (response.IsSuccessStatusCode)
+        var operation = $"POST {resourceType}";
+        var body = FhirJson.SerializeToUtf8Bytes(resource);
+        var answer = await SendAsync(HttpMethod.Post, uri, body, IdempotencyKeyFor(resourceType, body), operation, cancellationToken);
+        if (answer.IsSuccess)
         {
-            return ParseObject(content, "POST", resourceType);
+            return Parse<T>(answer, operation);
         }
 
         // A replay of our key comes back as 409 with the original resource; any other 409 carries an OperationOutcome.
-        if (response.StatusCode == HttpStatusCode.Conflict
-            && TryParseObject(content) is { } original
-            && StringOf(original["resourceType"]) == resourceType)
+        if (answer.Status == HttpStatusCode.Conflict && TryParse(answer.Body) is T original)
         {
             return original;
         }
 
-        throw ErrorFor("POST", resourceType, response, content);
+        throw Fail(answer, operation);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, Uri uri, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<AwsAnswer> SendAsync(
+        HttpMethod method, Uri uri, byte[]? body, string? idempotencyKey, string operation, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson));
-        if (method == HttpMethod.Put || method == HttpMethod.Post)
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirMediaType));
+        if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FhirMediaType);
         }
 
         if (idempotencyKey is not null)
@@ -258,48 +227,15 @@ public sealed class HealthLakeFhirStore : IFhirStore
             request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
         }
 
-        var current = await credentials(cancellationToken);
-        SigV4Signer.Sign(request, body, current, options.Region, Service, time.GetUtcNow());
-        try
-        {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not the caller giving up.
-            throw new StorageUnavailableException($"HealthLake {method} {uri.AbsolutePath}: timed out.", e);
-        }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StorageUnavailableException($"HealthLake: the answer broke off ({(int)response.StatusCode}).", e);
-        }
+        return await aws.SendAsync(request, operation, cancellationToken);
     }
 
     private Uri Relative(string path) => new(baseUri, path);
 
-    private static Uri WithQuery(Uri uri, IEnumerable<KeyValuePair<string, string>> parameters)
+    /// <summary>The next page; the signing handler puts its query into canonical form before it is signed and sent.</summary>
+    private Uri? NextLink(Bundle bundle, string operation)
     {
-        var query = SigV4Signer.CanonicalQuery(parameters);
-        return query.Length == 0 ? uri : new Uri(uri.GetLeftPart(UriPartial.Path) + "?" + query);
-    }
-
-    /// <summary>The next page, with its query rewritten into canonical form so the signed and the sent query agree.</summary>
-    private Uri? NextLink(JsonObject bundle, string resourceType)
-    {
-        var link = (bundle["link"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(l => StringOf(l["relation"]) == "next");
-        if (StringOf(link?["url"]) is not { } url)
+        if (bundle.Link?.FirstOrDefault(l => l.Relation == "next")?.Url is not { } url)
         {
             return null;
         }
@@ -307,57 +243,38 @@ public sealed class HealthLakeFhirStore : IFhirStore
         if (!Uri.TryCreate(baseUri, url, out var next)
             || Uri.Compare(next, baseUri, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
         {
-            throw new StorageUnavailableException($"HealthLake search {resourceType}: the next link leaves the data store's origin.");
+            throw aws.Errors.Unavailable(operation, "the next link leaves the data store's origin.");
         }
 
-        return WithQuery(new Uri(next.GetLeftPart(UriPartial.Path)), SigV4Signer.ParseQuery(next.Query));
+        return next;
     }
 
-    private static string? VersionOf(HttpResponseMessage response, byte[] content)
-    {
-        if (TryParseObject(content) is { } stored && StringOf(stored["meta"]?["versionId"]) is { } version)
-        {
-            return version;
-        }
+    /// <summary>meta.versionId of the stored resource in the answer, else the ETag (W/"3").</summary>
+    private static string? VersionOf(AwsAnswer answer) =>
+        TryParse(answer.Body)?.Meta?.VersionId ?? answer.Headers.ETag?.Tag.Trim('"');
 
-        // ETag: W/"3"
-        return response.Headers.ETag?.Tag.Trim('"');
-    }
-
-    private static MedVisionException ErrorFor(string operation, string resourceType, HttpResponseMessage response, byte[] content)
-    {
-        var status = (int)response.StatusCode;
-        var detail = Diagnostics(content);
-        var message = $"HealthLake {operation} {resourceType} failed with {status}" + (detail.Length > 0 ? $": {detail}" : ".");
-        return status switch
-        {
-            400 or 422 => new ValidationException("fhir.invalid_resource", message),
-            404 or 410 => new NotFoundException("fhir.not_found", message),
-            409 or 412 => new ConflictException("fhir.conflict", message),
-            401 or 403 or 408 or 429 or >= 500 => new StorageUnavailableException(message),
-            _ => new ValidationException("fhir.invalid_request", message),
-        };
-    }
+    /// <summary>The mapped error, with the OperationOutcome's diagnostics as its detail.</summary>
+    private Exception Fail(AwsAnswer answer, string operation) => aws.Fail(answer, operation, Diagnostics(answer.Body));
 
     /// <summary>issue[].diagnostics (or details.text) of an OperationOutcome body; empty when the body is not one.</summary>
     private static string Diagnostics(byte[] content)
     {
-        if (TryParseObject(content) is not { } outcome || StringOf(outcome["resourceType"]) != "OperationOutcome")
+        if (TryParse(content) is not OperationOutcome outcome)
         {
             return "";
         }
 
-        var texts = (outcome["issue"] as JsonArray ?? []).OfType<JsonObject>()
-            .Select(issue => StringOf(issue["diagnostics"]) ?? StringOf(issue["details"]?["text"]))
+        var texts = (outcome.Issue ?? [])
+            .Select(issue => issue.Diagnostics ?? issue.Details?.Text)
             .Where(text => !string.IsNullOrWhiteSpace(text));
         return string.Join("; ", texts);
     }
 
-    private static JsonObject ParseObject(byte[] content, string operation, string resourceType) =>
-        TryParseObject(content)
-        ?? throw new StorageUnavailableException($"HealthLake {operation} {resourceType}: the answer is not a JSON object.");
+    private T Parse<T>(AwsAnswer answer, string operation)
+        where T : Resource =>
+        TryParse(answer.Body) as T ?? throw aws.Errors.Unavailable(operation, $"the answer is not a {typeof(T).Name} this model reads.");
 
-    private static JsonObject? TryParseObject(byte[] content)
+    private static Resource? TryParse(byte[] content)
     {
         if (content.Length == 0)
         {
@@ -366,30 +283,11 @@ public sealed class HealthLakeFhirStore : IFhirStore
 
         try
         {
-            return JsonNode.Parse(content) as JsonObject;
+            return FhirJson.Parse(content);
         }
         catch (JsonException)
         {
             return null;
         }
     }
-
-    private static (string ResourceType, string Id) AddressOf(JsonObject resource)
-    {
-        var resourceType = StringOf(resource["resourceType"]);
-        var id = StringOf(resource["id"]);
-        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        if (id is null || !FhirAddress.IsValidId(id))
-        {
-            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
-        }
-
-        return (resourceType, id);
-    }
-
-    private static string? StringOf(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using MedVision.Core;
 using MedVision.Core.Ports;
 using MedVision.Core.Reports;
@@ -27,19 +27,19 @@ public sealed record KmsOptions(string Region, string KeyId)
 /// <para><see cref="VerifyAsync"/> asks KMS (Verify) rather than checking locally: the caller names a key id that may
 /// be an alias or a different key than the one this signer signs with, and KMS is the authority on what that id means
 /// now (disabled, deleted, re-pointed alias). Offline checking is what the SPKI in the signature file is for.</para>
-/// <para>Errors (the <c>__type</c> of KMS's error JSON, with its message): NotFoundException →
-/// <see cref="NotFoundException"/>; DisabledException, KMSInvalidStateException, InvalidKeyUsageException,
-/// UnsupportedOperationException → <see cref="ConflictException"/> (the key cannot sign until someone fixes it, so it
-/// is not retried); other 4xx → <see cref="ValidationException"/>; throttling, KMSInternalException,
-/// KeyUnavailableException, DependencyTimeoutException, ExpiredTokenException and InvalidSignatureException (expired
-/// session token, clock skew: both heal on retry), 401/403, 5xx and
-/// network failures → <see cref="StorageUnavailableException"/>, which the state machine retries.</para>
+/// <para>Requests go through <see cref="AwsHttp"/> (signed by its <see cref="SigV4Handler"/>); errors (the
+/// <c>__type</c> of KMS's error JSON, with its message) through the shared <see cref="AwsErrorMapper"/> with KMS's own
+/// types: NotFoundException → <see cref="NotFoundException"/>; DisabledException, KMSInvalidStateException,
+/// InvalidKeyUsageException, UnsupportedOperationException → <see cref="ConflictException"/> (the key cannot sign
+/// until someone fixes it, so it is not retried); other 4xx → <see cref="ValidationException"/>; throttling,
+/// LimitExceededException, KMSInternalException, KeyUnavailableException, DependencyTimeoutException,
+/// ExpiredTokenException and InvalidSignatureException (expired session token, clock skew: both heal on retry),
+/// 401/403, 5xx and network failures → <see cref="StorageUnavailableException"/>, which the state machine
+/// retries.</para>
 /// </remarks>
 public sealed class KmsReportSigner : IReportSigner
 {
     public const string Service = "kms";
-    public const string ContentType = "application/x-amz-json-1.1";
-    public const string TargetHeader = "X-Amz-Target";
     public const string SignTarget = "TrentService.Sign";
     public const string VerifyTarget = "TrentService.Verify";
     public const string GetPublicKeyTarget = "TrentService.GetPublicKey";
@@ -48,29 +48,30 @@ public sealed class KmsReportSigner : IReportSigner
     /// <summary>KMS rejects RAW messages over 4096 bytes; failing here names the cause instead of a 400.</summary>
     public const int MaxRawMessageBytes = 4096;
 
-    private readonly HttpClient http;
+    /// <summary>KMS's own error types; the ones every service shares are the mapper's.</summary>
+    private static readonly Dictionary<string, AwsErrorKind> ErrorTypes = new(StringComparer.Ordinal)
+    {
+        ["DisabledException"] = AwsErrorKind.Conflict,
+        ["KMSInvalidStateException"] = AwsErrorKind.Conflict,
+        ["InvalidKeyUsageException"] = AwsErrorKind.Conflict,
+        ["UnsupportedOperationException"] = AwsErrorKind.Conflict,
+        ["LimitExceededException"] = AwsErrorKind.Unavailable,
+        ["KMSInternalException"] = AwsErrorKind.Unavailable,
+        ["KeyUnavailableException"] = AwsErrorKind.Unavailable,
+        ["DependencyTimeoutException"] = AwsErrorKind.Unavailable,
+    };
+
+    private readonly AwsHttp aws;
     private readonly KmsOptions options;
-    private readonly Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
-    private readonly TimeProvider time;
     private readonly ConcurrentDictionary<string, byte[]> publicKeys = new(StringComparer.Ordinal);
 
-    /// <param name="credentials">Asked before every request, so rotating (role, STS) credentials stay fresh.</param>
-    public KmsReportSigner(HttpClient http, KmsOptions options, Func<CancellationToken, ValueTask<AwsCredentials>> credentials, TimeProvider time)
+    /// <param name="http">Signs for KMS in the key's region: <c>AwsHttp.CreateClient(KmsReportSigner.Service, region, credentials, time)</c>.</param>
+    public KmsReportSigner(HttpClient http, KmsOptions options)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(credentials);
-        ArgumentNullException.ThrowIfNull(time);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.KeyId);
-        this.http = http;
+        aws = new AwsHttp(http, new AwsErrorMapper("KMS", AwsExceptions.Store("kms.invalid_request", "kms.key_not_found", "kms.key_unusable"), ErrorTypes));
         this.options = options;
-        this.credentials = credentials;
-        this.time = time;
-    }
-
-    public KmsReportSigner(HttpClient http, KmsOptions options, AwsCredentials credentials, TimeProvider time)
-        : this(http, options, _ => ValueTask.FromResult(credentials), time)
-    {
     }
 
     public async Task<ReportSignatureValue> SignAsync(byte[] message, CancellationToken ct = default)
@@ -190,101 +191,22 @@ public sealed class KmsReportSigner : IReportSigner
     }
 
     private async Task<TResponse> CallAsync<TRequest, TResponse>(
-        string target, TRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestType,
-        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseType, CancellationToken ct)
+        string target, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken ct)
     {
         var operation = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        using var message = new HttpRequestMessage(HttpMethod.Post, options.EndpointUri);
-        message.Content = new ByteArrayContent(body);
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
-        message.Headers.TryAddWithoutValidation(TargetHeader, target);
-        var current = await credentials(ct);
-        SigV4Signer.Sign(message, body, current, options.Region, Service, time.GetUtcNow());
-
-        HttpResponseMessage response;
-        byte[] content;
-        try
+        var answer = await aws.SendJsonAsync(options.EndpointUri, AwsJsonProtocol.Json11, target, body, operation, ct);
+        if (answer.IsSuccess)
         {
-            response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
-            content = await response.Content.ReadAsByteArrayAsync(ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StorageUnavailableException($"KMS {operation}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not the caller giving up.
-            throw new StorageUnavailableException($"KMS {operation}: timed out.", e);
+            return aws.ReadJson(answer, responseType, operation);
         }
 
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                throw ErrorFor(operation, (int)response.StatusCode, response, content);
-            }
-
-            try
-            {
-                return JsonSerializer.Deserialize(content, responseType)
-                    ?? throw new StorageUnavailableException($"KMS {operation}: the answer is empty.");
-            }
-            catch (JsonException e)
-            {
-                throw new StorageUnavailableException($"KMS {operation}: the answer is not the expected JSON ({e.Message}).", e);
-            }
-        }
-    }
-
-    private static Exception ErrorFor(string operation, int status, HttpResponseMessage response, byte[] content)
-    {
-        KmsError? error = null;
-        try
-        {
-            error = content.Length > 0 ? JsonSerializer.Deserialize(content, KmsJsonContext.Default.KmsError) : null;
-        }
-        catch (JsonException)
-        {
-            // A proxy's HTML error page: fall back to the status code.
-        }
-
-        var type = ErrorType(error?.Type ?? (response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null));
-        var detail = error?.Message ?? error?.MessageUpper;
-        var message = $"KMS {operation} failed with {status}" + (type.Length > 0 ? $" {type}" : "") + (string.IsNullOrEmpty(detail) ? "." : $": {detail}");
-        return type switch
-        {
-            "KMSInvalidSignatureException" => new KmsInvalidSignature(message),
-            "NotFoundException" => new NotFoundException("kms.key_not_found", message),
-            "DisabledException" or "KMSInvalidStateException" or "InvalidKeyUsageException" or "UnsupportedOperationException"
-                => new ConflictException("kms.key_unusable", message),
-            "ThrottlingException" or "LimitExceededException" or "KMSInternalException" or "KeyUnavailableException"
-                or "DependencyTimeoutException" or "ExpiredTokenException" or "InvalidSignatureException"
-                => new StorageUnavailableException(message),
-            _ => status switch
-            {
-                401 or 403 or 408 or 429 or >= 500 => new StorageUnavailableException(message),
-                _ => new ValidationException("kms.invalid_request", message),
-            },
-        };
-    }
-
-    /// <summary>"com.amazonaws.kms#NotFoundException" or "NotFoundException:http://…" → "NotFoundException".</summary>
-    private static string ErrorType(string? raw)
-    {
-        if (string.IsNullOrEmpty(raw))
-        {
-            return "";
-        }
-
-        var type = raw[(raw.LastIndexOf('#') + 1)..];
-        var colon = type.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? type : type[..colon];
+        var error = answer.Error();
+        throw error.Type == "KMSInvalidSignatureException" ? new KmsInvalidSignature() : aws.Errors.ToException(error, operation);
     }
 
     /// <summary>Verify's "this signature does not match": an answer, not a failure, so it never leaves this class.</summary>
-    private sealed class KmsInvalidSignature(string message) : Exception(message);
+    private sealed class KmsInvalidSignature : Exception;
 }
 
 internal sealed record KmsSignRequest(
@@ -318,12 +240,6 @@ internal sealed record KmsGetPublicKeyResponse(
     [property: JsonPropertyName("KeyUsage")] string? KeyUsage,
     [property: JsonPropertyName("KeySpec")] string? KeySpec);
 
-/// <summary>KMS's error body; the message field is "message" from KMS and "Message" from some proxies and emulators.</summary>
-internal sealed record KmsError(
-    [property: JsonPropertyName("__type")] string? Type,
-    [property: JsonPropertyName("message")] string? Message,
-    [property: JsonPropertyName("Message")] string? MessageUpper);
-
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(KmsSignRequest))]
 [JsonSerializable(typeof(KmsSignResponse))]
@@ -331,5 +247,4 @@ internal sealed record KmsError(
 [JsonSerializable(typeof(KmsVerifyResponse))]
 [JsonSerializable(typeof(KmsGetPublicKeyRequest))]
 [JsonSerializable(typeof(KmsGetPublicKeyResponse))]
-[JsonSerializable(typeof(KmsError))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -51,6 +52,24 @@ public static class FhirJson
 
     public static IReadOnlyCollection<string> SupportedResourceTypes => ResourceTypes.Keys;
 
+    /// <summary>True when this model has a class for <paramref name="resourceType"/> (and so can parse and write it).</summary>
+    public static bool IsSupported([NotNullWhen(true)] string? resourceType) => resourceType is not null && ResourceTypes.ContainsKey(resourceType);
+
+    /// <summary>The resourceType name of a concrete resource class, e.g. "DiagnosticReport".</summary>
+    public static string ResourceTypeOf<T>()
+        where T : Resource
+    {
+        foreach (var (name, type) in ResourceTypes)
+        {
+            if (type == typeof(T))
+            {
+                return name;
+            }
+        }
+
+        throw new ArgumentException($"{typeof(T).Name} is not a concrete resource type of this model.");
+    }
+
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     private static JsonSerializerOptions CreateOptions()
@@ -89,8 +108,12 @@ public static class FhirJson
         return JsonSerializer.Serialize(resource, Info<Resource>());
     }
 
-    public static JsonObject ToJsonObject(Resource resource) =>
-        JsonNode.Parse(SerializeToUtf8Bytes(resource))!.AsObject();
+    /// <summary>The resource as a mutable JSON tree, written straight from the typed model (no text in between).</summary>
+    public static JsonObject ToJsonObject(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return JsonSerializer.SerializeToNode(resource, Info<Resource>())!.AsObject();
+    }
 
     /// <summary>Parses any supported resource; throws <see cref="JsonException"/> on malformed or unsupported input.</summary>
     public static Resource Parse(ReadOnlySpan<byte> utf8Json) =>

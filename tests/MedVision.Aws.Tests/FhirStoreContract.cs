@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 using MedVision.Local.Twins;
 using MedVision.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -30,14 +30,15 @@ public abstract class FhirStoreContract : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static JsonObject Observation(string id, string patient, string code) => new()
+    private static Observation Observation(string id, string patient, string code) => new()
     {
-        ["resourceType"] = "Observation",
-        ["id"] = id,
-        ["status"] = "preliminary",
-        ["subject"] = new JsonObject { ["reference"] = $"Patient/{patient}" },
-        ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://loinc.org", ["code"] = code }) },
+        Id = id,
+        Status = "preliminary",
+        Subject = Reference.To("Patient", patient),
+        Code = new CodeableConcept("http://loinc.org", code),
     };
+
+    private static string? CodeOf(Resource? resource) => Assert.IsType<Observation>(resource).Code!.Coding![0].Code;
 
     [Fact]
     public async Task UpsertAsync_WhenNewThenReplaced_ShouldReturnRisingVersionsAndReadLatest()
@@ -49,12 +50,12 @@ public abstract class FhirStoreContract : IAsyncLifetime
 
         var first = await Store.UpsertAsync(Observation("o1", "p1", "18748-4"));
         var second = await Store.UpsertAsync(Observation("o1", "p1", "59776-5"));
-        var read = await Store.ReadAsync("Observation", "o1");
+        var read = await Store.ReadAsync<Observation>("o1");
 
         Assert.Equal("1", first);
         Assert.Equal("2", second);
-        Assert.Equal("59776-5", (string?)read!["code"]!["coding"]![0]!["code"]);
-        Assert.Equal("2", (string?)read["meta"]!["versionId"]);
+        Assert.Equal("59776-5", CodeOf(read));
+        Assert.Equal("2", read!.Meta!.VersionId);
     }
 
     [Fact]
@@ -96,8 +97,9 @@ public abstract class FhirStoreContract : IAsyncLifetime
             ["code"] = "http://loinc.org|18748-4",
         });
 
-        Assert.Equal(["a0", "a1", "a2", "a3", "a4", "c0"], bySubject.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
-        Assert.Equal(["a0", "a1", "a2", "a3", "a4"], byBoth.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["a0", "a1", "a2", "a3", "a4", "c0"], bySubject.Select(r => r.Id!).Order(StringComparer.Ordinal));
+        Assert.Equal(["a0", "a1", "a2", "a3", "a4"], byBoth.Select(r => r.Id!).Order(StringComparer.Ordinal));
+        Assert.All(bySubject, r => Assert.IsType<Observation>(r));
     }
 
     [Fact]
@@ -108,24 +110,20 @@ public abstract class FhirStoreContract : IAsyncLifetime
             return;
         }
 
-        JsonObject Put(JsonObject resource) => new()
+        static BundleEntry Put(Observation resource) => new()
         {
-            ["resource"] = resource,
-            ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = $"Observation/{resource["id"]}" },
+            Resource = resource,
+            Request = new BundleEntryRequest { Method = "PUT", Url = $"Observation/{resource.Id}" },
         };
-        var bundle = new JsonObject
-        {
-            ["resourceType"] = "Bundle",
-            ["type"] = "transaction",
-            ["entry"] = new JsonArray(Put(Observation("t1", "p1", "18748-4")), Put(Observation("t2", "p1", "59776-5"))),
-        };
+        var bundle = new Bundle { Type = "transaction", Entry = [Put(Observation("t1", "p1", "18748-4")), Put(Observation("t2", "p1", "59776-5"))] };
 
         var response = await Store.TransactionAsync(bundle);
 
-        Assert.Equal("transaction-response", (string?)response["type"]);
-        Assert.Equal(2, response["entry"]!.AsArray().Count);
-        Assert.Equal("18748-4", (string?)(await Store.ReadAsync("Observation", "t1"))!["code"]!["coding"]![0]!["code"]);
-        Assert.Equal("59776-5", (string?)(await Store.ReadAsync("Observation", "t2"))!["code"]!["coding"]![0]!["code"]);
+        Assert.Equal("transaction-response", response.Type);
+        Assert.Equal(2, response.Entry!.Count);
+        Assert.All(response.Entry, e => Assert.StartsWith("20", e.Response!.Status, StringComparison.Ordinal));
+        Assert.Equal("18748-4", CodeOf(await Store.ReadAsync("Observation", "t1")));
+        Assert.Equal("59776-5", CodeOf(await Store.ReadAsync("Observation", "t2")));
     }
 
     [Fact]
@@ -136,10 +134,37 @@ public abstract class FhirStoreContract : IAsyncLifetime
             return;
         }
 
-        var resource = Observation("o1", "p1", "x");
-        resource["id"] = "not valid/id";
+        var resource = Observation("not valid/id", "p1", "x");
 
         await Assert.ThrowsAsync<ValidationException>(() => Store.UpsertAsync(resource));
+    }
+
+    [Fact]
+    public async Task ReadAndSearch_WhenTheTypeIsNotInTheModel_ShouldThrowValidation()
+    {
+        if (!await StartAsync())
+        {
+            return;
+        }
+
+        await Assert.ThrowsAsync<ValidationException>(() => Store.ReadAsync("Condition", "c1"));
+        await Assert.ThrowsAsync<ValidationException>(() => Store.SearchAsync("Condition", new Dictionary<string, string>()));
+    }
+
+    [Fact]
+    public async Task UpsertAsync_WhenTheCallerChangesItsObjectAfterwards_ShouldKeepWhatWasWritten()
+    {
+        if (!await StartAsync())
+        {
+            return;
+        }
+
+        var resource = Observation("o1", "p1", "18748-4");
+        await Store.UpsertAsync(resource);
+        resource.Code = new CodeableConcept("http://loinc.org", "changed");
+
+        Assert.Equal("18748-4", CodeOf(await Store.ReadAsync("Observation", "o1")));
+        Assert.Null(resource.Meta);
     }
 }
 
@@ -181,8 +206,8 @@ public sealed class HealthLakeFhirStoreContractTests(ITestOutputHelper output) :
         {
             twin = await HealthLakeTwin.StartAsync(Temp.File("twin.db"), Clock);
             twin.PageSize = 2; // every search here spans pages, so paging is part of the contract run
-            http = new HttpClient();
-            Store = new HealthLakeFhirStore(http, twin.Options, HealthLakeTwin.Credentials, Clock);
+            http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, Clock);
+            Store = new HealthLakeFhirStore(http, twin.Options);
         }
 
         return true;

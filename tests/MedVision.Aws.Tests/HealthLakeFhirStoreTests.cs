@@ -1,8 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Core;
+using MedVision.Core.Ports;
+using MedVision.Fhir;
 using MedVision.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -39,24 +39,19 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
 
     private HealthLakeFhirStore Store(Func<HttpRequestMessage, Task>? tamper = null, TimeProvider? clientClock = null, HealthLakeOptions? options = null)
     {
-        var http = new HttpClient(new TamperHandler(tamper));
+        var http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, clientClock ?? clock, new TamperHandler(tamper));
         clients.Add(http);
-        return new HealthLakeFhirStore(http, options ?? twin.Options, HealthLakeTwin.Credentials, clientClock ?? clock);
+        return new HealthLakeFhirStore(http, options ?? twin.Options);
     }
 
-    private static JsonObject Patient(string id, string family = "Doe") => new()
+    private static Patient Patient(string id, string family = "Doe") => new()
     {
-        ["resourceType"] = "Patient",
-        ["id"] = id,
-        ["name"] = new JsonArray(new JsonObject { ["family"] = family }),
-        ["identifier"] = new JsonArray(new JsonObject { ["system"] = "urn:dicom:uid", ["value"] = $"urn:oid:1.2.840.{id.Length}" }),
+        Id = id,
+        Name = [new HumanName { Family = family }],
+        Identifier = [new Identifier("urn:dicom:uid", $"urn:oid:1.2.840.{id.Length}")],
     };
 
-    private static JsonObject NewPatient(string family) => new()
-    {
-        ["resourceType"] = "Patient",
-        ["name"] = new JsonArray(new JsonObject { ["family"] = family }),
-    };
+    private static Patient NewPatient(string family) => new() { Name = [new HumanName { Family = family }] };
 
     [Fact]
     public async Task UpsertAsync_WhenSent_ShouldBeSignedSoBotocoreAgreesWithHostDateHashAndTokenSigned()
@@ -150,7 +145,8 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
         var first = await store.CreateAsync(NewPatient("Roe"));
         var retry = await store.CreateAsync(NewPatient("Roe"));
 
-        Assert.Equal((string?)first["id"], (string?)retry["id"]);
+        Assert.NotNull(first.Id);
+        Assert.Equal(first.Id, retry.Id);
         var keys = twin.Requests.Select(r => r.Header(HealthLakeFhirStore.IdempotencyKeyHeader)).ToList();
         Assert.Equal(2, keys.Count);
         Assert.Equal(keys[0], keys[1]);
@@ -171,7 +167,8 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
         var roe = await store.CreateAsync(NewPatient("Roe"));
         var doe = await store.CreateAsync(NewPatient("Doe"));
 
-        Assert.NotEqual((string?)roe["id"], (string?)doe["id"]);
+        Assert.NotEqual(roe.Id, doe.Id);
+        Assert.Equal("Doe", doe.Name![0].Family);
         Assert.NotEqual(twin.Requests.First().Header(HealthLakeFhirStore.IdempotencyKeyHeader), twin.Requests.Last().Header(HealthLakeFhirStore.IdempotencyKeyHeader));
     }
 
@@ -260,11 +257,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
             return;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{port}/datastore/x/r4/") };
+        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/datastore/x/r4/") };
 
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(options: options).ReadAsync("Patient", "p1"));
     }
@@ -282,7 +275,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
         for (var i = 0; i < 5; i++)
         {
             var patient = Patient($"p{i}");
-            patient["identifier"] = new JsonArray(new JsonObject { ["system"] = "urn:dicom:uid", ["value"] = "urn:oid:1.2.3" });
+            patient.Identifier = [new Identifier("urn:dicom:uid", "urn:oid:1.2.3")];
             await store.UpsertAsync(patient);
         }
 
@@ -291,7 +284,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
 
         var found = await store.SearchAsync("Patient", new Dictionary<string, string> { ["identifier"] = "urn:dicom:uid|urn:oid:1.2.3" });
 
-        Assert.Equal(["p0", "p1", "p2", "p3", "p4"], found.Select(r => (string)r["id"]!));
+        Assert.Equal(["p0", "p1", "p2", "p3", "p4"], found.Select(r => r.Id!));
         var searches = twin.Requests.Skip(before).ToList();
         Assert.Equal(3, searches.Count);
         Assert.All(searches, r => Assert.True(r.SignatureValid, r.Reason));
@@ -327,26 +320,28 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
             return;
         }
 
-        var bundle = new JsonObject
+        var bundle = new Bundle
         {
-            ["resourceType"] = "Bundle",
-            ["type"] = "transaction",
-            ["entry"] = new JsonArray(new JsonObject
-            {
-                ["fullUrl"] = "urn:uuid:8b1f0a52-3f1e-4c55-9b8a-6f2b7c1d0e01",
-                ["resource"] = Patient("p1"),
-                ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Patient/p1" },
-            }),
+            Type = "transaction",
+            Entry =
+            [
+                new BundleEntry
+                {
+                    FullUrl = "urn:uuid:8b1f0a52-3f1e-4c55-9b8a-6f2b7c1d0e01",
+                    Resource = Patient("p1"),
+                    Request = new BundleEntryRequest { Method = "PUT", Url = "Patient/p1" },
+                },
+            ],
         };
         var store = Store();
 
         var first = await store.TransactionAsync(bundle);
         var replay = await store.TransactionAsync(bundle);
 
-        Assert.Equal("transaction-response", (string?)first["type"]);
-        Assert.Equal("transaction-response", (string?)replay["type"]);
+        Assert.Equal("transaction-response", first.Type);
+        Assert.Equal("transaction-response", replay.Type);
         Assert.Equal(twin.Requests.First().Header(HealthLakeFhirStore.IdempotencyKeyHeader), twin.Requests.Last().Header(HealthLakeFhirStore.IdempotencyKeyHeader));
-        Assert.Equal("1", (string?)(await store.ReadAsync("Patient", "p1"))!["meta"]!["versionId"]);
+        Assert.Equal("1", (await store.ReadAsync<Patient>("p1"))!.Meta!.VersionId);
     }
 
     [Fact]

@@ -1,34 +1,18 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MedVision.Aws;
 using MedVision.Core;
 using MedVision.Local.Twins;
-using MedVision.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MedVision.Aws.Tests;
 
-/// <summary>One request as the twin saw it, with the oracle's verdict on its signature.</summary>
-public sealed record TwinRequest(string Method, string Target, IReadOnlyDictionary<string, string> Headers, byte[] Body, bool SignatureValid, string Reason)
-{
-    public string? Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var value) ? value : null;
-}
-
 /// <summary>
-/// A loopback stand-in for HealthLake's FHIR REST API on 127.0.0.1 (Kestrel, in-process), storing resources in a
-/// <see cref="SqliteFhirStore"/>. Every request's SigV4 signature is recomputed by botocore (sigv4_verify.py) — an
-/// implementation independent of the adapter's signer — and a bad one is answered 403. POST creates require a UUID
+/// A loopback stand-in for HealthLake's FHIR REST API on a <see cref="SigV4LoopbackServer"/>, storing resources in a
+/// <see cref="SqliteFhirStore"/>. Every request's SigV4 signature is recomputed by botocore and a bad one is answered
+/// 403. POST creates require a UUID
 /// <c>x-amz-fhir-idempotency-key</c> and answer a replayed key with 409 and the original resource, as HealthLake
 /// documents. Search pages by <c>_count</c> (default <see cref="PageSize"/>) with <c>next</c> links whose query is
 /// deliberately not in canonical order or encoding.
@@ -39,21 +23,15 @@ public sealed class HealthLakeTwin : IAsyncDisposable
     public const string Region = "eu-west-2";
     public static readonly AwsCredentials Credentials = new("AKIDTWINEXAMPLE", "twin/secret+key", "twin-session-token");
 
-    private readonly WebApplication app;
     private readonly SqliteFhirStore backend;
-    private readonly TimeProvider clock;
     private readonly ConcurrentQueue<(int Status, string? Body)> scripted = new();
     private readonly ConcurrentDictionary<string, (string Type, string Id)> createdByKey = new();
+    private SigV4LoopbackServer server = null!;
     private int nextId;
 
-    private HealthLakeTwin(WebApplication app, SqliteFhirStore backend, TimeProvider clock)
-    {
-        this.app = app;
-        this.backend = backend;
-        this.clock = clock;
-    }
+    private HealthLakeTwin(SqliteFhirStore backend) => this.backend = backend;
 
-    public ConcurrentQueue<TwinRequest> Requests { get; } = new();
+    public ConcurrentQueue<TwinRequest> Requests => server.Requests;
 
     public int PageSize { get; set; } = 100;
 
@@ -63,15 +41,9 @@ public sealed class HealthLakeTwin : IAsyncDisposable
 
     public static async Task<HealthLakeTwin> StartAsync(string databasePath, TimeProvider clock)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var twin = new HealthLakeTwin(app, new SqliteFhirStore(databasePath, clock), clock);
-        app.Run(twin.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        twin.Endpoint = new Uri($"{address}/datastore/{DatastoreId}/r4/");
+        var twin = new HealthLakeTwin(new SqliteFhirStore(databasePath, clock));
+        twin.server = await SigV4LoopbackServer.StartAsync(Credentials, Region, HealthLakeFhirStore.Service, clock, twin.HandleAsync);
+        twin.Endpoint = new Uri(twin.server.Address, $"datastore/{DatastoreId}/r4/");
         return twin;
     }
 
@@ -86,24 +58,13 @@ public sealed class HealthLakeTwin : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await server.DisposeAsync();
         backend.Dispose();
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, TwinRequest request)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer);
-        var body = buffer.ToArray();
-        var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        var headerPairs = context.Request.Headers.SelectMany(h => h.Value.Select(v => new JsonArray(h.Key, v))).ToArray();
-        var (valid, reason) = await Task.Run(() => Verify(context.Request.Method, $"http://{context.Request.Host}{target}", headerPairs, body));
-        Requests.Enqueue(new TwinRequest(
-            context.Request.Method, target,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-            body, valid, reason));
-        if (!valid)
+        if (!request.SignatureValid)
         {
             await AnswerAsync(context, 403, Outcome("security", "The request signature we calculated does not match the signature you provided."));
             return;
@@ -117,16 +78,13 @@ public sealed class HealthLakeTwin : IAsyncDisposable
 
         try
         {
-            await RouteAsync(context, target, body);
+            await RouteAsync(context, request.Target, request.Body);
         }
         catch (ValidationException e)
         {
             await AnswerAsync(context, 400, Outcome("invalid", e.Message));
         }
     }
-
-    private (bool Valid, string Reason) Verify(string method, string url, JsonArray[] headers, byte[] body) =>
-        SigV4Oracle.Verify(method, url, headers, body, Credentials, Region, HealthLakeFhirStore.Service, clock.GetUtcNow());
 
     private async Task RouteAsync(HttpContext context, string target, byte[] body)
     {
@@ -152,7 +110,7 @@ public sealed class HealthLakeTwin : IAsyncDisposable
                 await CreateAsync(context, segments[0], body);
                 break;
             case (2, "GET"):
-                var found = await backend.ReadAsync(segments[0], segments[1]);
+                var found = await backend.ReadJsonAsync(segments[0], segments[1]);
                 if (found is null)
                 {
                     var gone = (await backend.HistoryAsync(segments[0], segments[1])).Count > 0;
@@ -172,10 +130,9 @@ public sealed class HealthLakeTwin : IAsyncDisposable
                     break;
                 }
 
-                var existed = await backend.ReadAsync(segments[0], segments[1]) is not null;
-                var version = await backend.UpsertAsync(resource);
-                context.Response.Headers.ETag = $"W/\"{version}\"";
-                await AnswerAsync(context, existed ? 200 : 201, (await backend.ReadAsync(segments[0], segments[1]))!.ToJsonString());
+                var written = await PutAsync(resource);
+                context.Response.Headers.ETag = $"W/\"{written.VersionId}\"";
+                await AnswerAsync(context, written.Created ? 201 : 200, written.Resource!.ToJsonString());
                 break;
             case (2, "DELETE"):
                 var deleted = await backend.DeleteAsync(segments[0], segments[1]);
@@ -193,15 +150,15 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         {
             if (createdByKey.TryGetValue(key, out var original))
             {
-                await AnswerAsync(context, 409, (await backend.ReadAsync(original.Type, original.Id))!.ToJsonString());
+                await AnswerAsync(context, 409, (await backend.ReadJsonAsync(original.Type, original.Id))!.ToJsonString());
                 return;
             }
 
             var resource = Parse(body);
             resource["id"] = $"hl-{Interlocked.Increment(ref nextId)}";
-            await backend.UpsertAsync(resource);
-            createdByKey[key] = (resourceType, (string)resource["id"]!);
-            await AnswerAsync(context, 201, (await backend.ReadAsync(resourceType, (string)resource["id"]!))!.ToJsonString());
+            var written = await PutAsync(resource);
+            createdByKey[key] = (resourceType, written.Id);
+            await AnswerAsync(context, 201, written.Resource!.ToJsonString());
         }
     }
 
@@ -221,8 +178,8 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         var responses = new JsonArray();
         foreach (var entry in (Parse(body)["entry"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var version = await backend.UpsertAsync(entry["resource"]!.AsObject());
-            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{version}\"" } });
+            var written = await PutAsync(entry["resource"]!.AsObject());
+            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{written.VersionId}\"" } });
         }
 
         createdByKey[key] = ("Bundle", key);
@@ -245,11 +202,11 @@ public sealed class HealthLakeTwin : IAsyncDisposable
     private async Task SearchAsync(HttpContext context, string resourceType, string target)
     {
         var query = target.Contains('?', StringComparison.Ordinal) ? target[(target.IndexOf('?', StringComparison.Ordinal) + 1)..] : "";
-        var pairs = SigV4Signer.ParseQuery(query);
+        var pairs = AwsQueryString.Parse(query);
         var count = pairs.Where(p => p.Key == "_count").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(PageSize);
         var page = pairs.Where(p => p.Key == "_page").Select(p => int.Parse(p.Value, CultureInfo.InvariantCulture)).FirstOrDefault(0);
         var filters = pairs.Where(p => p.Key is not ("_count" or "_page")).ToDictionary(p => p.Key, p => p.Value);
-        var matches = await backend.SearchAsync(resourceType, filters);
+        var matches = await backend.SearchJsonAsync(resourceType, filters);
         var entries = new JsonArray(matches.Skip(page * count).Take(count)
             .Select(JsonNode? (r) => new JsonObject { ["resource"] = r, ["search"] = new JsonObject { ["mode"] = "match" } }).ToArray());
         var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "searchset", ["total"] = matches.Count, ["entry"] = entries };
@@ -262,6 +219,18 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         }
 
         await AnswerAsync(context, 200, bundle.ToJsonString());
+    }
+
+    /// <summary>Create or replace at the resource's own type and id, as stored (JSON).</summary>
+    private async Task<FhirWriteResult> PutAsync(JsonObject resource)
+    {
+        if (resource["resourceType"] is not JsonValue t || !t.TryGetValue<string>(out var type)
+            || resource["id"] is not JsonValue i || !i.TryGetValue<string>(out var id))
+        {
+            throw new ValidationException("fhir.invalid_resource", "A resource needs a string resourceType and id.");
+        }
+
+        return (await backend.WriteAsync([new FhirWrite(type, id, resource, IfMatch: null)]))[0];
     }
 
     private static JsonObject Parse(byte[] body)

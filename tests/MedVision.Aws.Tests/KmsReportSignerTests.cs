@@ -41,9 +41,9 @@ public sealed class KmsReportSignerTests(ITestOutputHelper output) : IAsyncLifet
 
     private KmsReportSigner Signer(Func<HttpRequestMessage, Task>? tamper = null, KmsOptions? options = null)
     {
-        var http = new HttpClient(new TamperHandler(tamper));
+        var http = AwsHttp.CreateClient(KmsReportSigner.Service, KmsTwin.Region, KmsTwin.Credentials, clock, new TamperHandler(tamper));
         clients.Add(http);
-        return new KmsReportSigner(http, options ?? twin.Options(), KmsTwin.Credentials, clock);
+        return new KmsReportSigner(http, options ?? twin.Options());
     }
 
     private static JsonObject Body(TwinRequest request) => JsonNode.Parse(request.Body)!.AsObject();
@@ -254,13 +254,10 @@ public sealed class KmsReportSignerTests(ITestOutputHelper output) : IAsyncLifet
             return;
         }
 
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var endpoint = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/");
 
         await Assert.ThrowsAsync<StorageUnavailableException>(
-            () => Signer(options: new KmsOptions(KmsTwin.Region, KmsTwin.Alias) { Endpoint = new Uri($"http://127.0.0.1:{port}/") }).SignAsync([1]));
+            () => Signer(options: new KmsOptions(KmsTwin.Region, KmsTwin.Alias) { Endpoint = endpoint }).SignAsync([1]));
     }
 
     [Fact]
@@ -295,10 +292,7 @@ public sealed class KmsReportSignerTests(ITestOutputHelper output) : IAsyncLifet
             return;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Loopback.FreePort();
         using var moto = Process.Start(new ProcessStartInfo("moto_server", ["-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,

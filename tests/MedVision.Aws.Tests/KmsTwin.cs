@@ -1,21 +1,13 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MedVision.Aws.Tests;
 
 /// <summary>
-/// A loopback stand-in for KMS's JSON 1.1 API on 127.0.0.1 holding one real ECDSA P-256 key (reachable by its key id,
+/// A loopback stand-in for KMS's JSON 1.1 API on a <see cref="SigV4LoopbackServer"/> holding one real ECDSA P-256 key (reachable by its key id,
 /// its ARN and an alias). It answers Sign, Verify and GetPublicKey like KMS: exact request fields (an unknown or
 /// missing one is a ValidationException), POST / only, <c>X-Amz-Target</c> and the x-amz-json-1.1 content type
 /// required, every signature re-checked by botocore (a bad one is 400 InvalidSignatureException), and a bad
@@ -33,19 +25,16 @@ public sealed class KmsTwin : IAsyncDisposable
     private static readonly string[] VerifyFields = ["KeyId", "Message", "MessageType", "Signature", "SigningAlgorithm"];
     private static readonly string[] GetPublicKeyFields = ["KeyId"];
 
-    private readonly WebApplication app;
-    private readonly TimeProvider clock;
     private readonly ConcurrentQueue<(int Status, string? Body)> scripted = new();
+    private SigV4LoopbackServer server = null!;
 
-    private KmsTwin(WebApplication app, TimeProvider clock)
+    private KmsTwin()
     {
-        this.app = app;
-        this.clock = clock;
     }
 
     public ECDsa Key { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-    public ConcurrentQueue<TwinRequest> Requests { get; } = new();
+    public ConcurrentQueue<TwinRequest> Requests => server.Requests;
 
     public Uri Endpoint { get; private set; } = null!;
 
@@ -53,15 +42,9 @@ public sealed class KmsTwin : IAsyncDisposable
 
     public static async Task<KmsTwin> StartAsync(TimeProvider clock)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var twin = new KmsTwin(app, clock);
-        app.Run(twin.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        twin.Endpoint = new Uri($"{address}/");
+        var twin = new KmsTwin();
+        twin.server = await SigV4LoopbackServer.StartAsync(Credentials, Region, KmsReportSigner.Service, clock, twin.HandleAsync);
+        twin.Endpoint = twin.server.Address;
         return twin;
     }
 
@@ -72,31 +55,20 @@ public sealed class KmsTwin : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await server.DisposeAsync();
         Key.Dispose();
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, TwinRequest request)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer);
-        var body = buffer.ToArray();
-        var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        var headerPairs = context.Request.Headers.SelectMany(h => h.Value.Select(v => new JsonArray(h.Key, v))).ToArray();
-        var (valid, reason) = await Task.Run(() => SigV4Oracle.Verify(
-            context.Request.Method, $"http://{context.Request.Host}{target}", headerPairs, body, Credentials, Region, KmsReportSigner.Service, clock.GetUtcNow()));
-        Requests.Enqueue(new TwinRequest(
-            context.Request.Method, target,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-            body, valid, reason));
-        if (!valid)
+        var (target, body) = (request.Target, request.Body);
+        if (!request.SignatureValid)
         {
             await AnswerAsync(context, 400, Error("InvalidSignatureException", "The request signature we calculated does not match the signature you provided."));
             return;
         }
 
-        if (context.Request.Method != "POST" || target != "/" || context.Request.ContentType != KmsReportSigner.ContentType)
+        if (context.Request.Method != "POST" || target != "/" || context.Request.ContentType != AwsHttp.ContentType(AwsJsonProtocol.Json11))
         {
             await AnswerAsync(context, 400, Error("UnknownOperationException", "KMS takes POST / with application/x-amz-json-1.1."));
             return;
@@ -202,7 +174,7 @@ public sealed class KmsTwin : IAsyncDisposable
         context.Response.StatusCode = status;
         if (body is not null)
         {
-            context.Response.ContentType = KmsReportSigner.ContentType;
+            context.Response.ContentType = AwsHttp.ContentType(AwsJsonProtocol.Json11);
             await context.Response.WriteAsync(body);
         }
     }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Testing;
@@ -42,6 +44,19 @@ internal sealed class TamperHandler(Func<HttpRequestMessage, Task>? tamper) : De
         }
 
         return await base.SendAsync(request, cancellationToken);
+    }
+}
+
+internal static class Loopback
+{
+    /// <summary>A loopback port nothing listens on right now (the OS picks it, then it is released).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 }
 

@@ -39,8 +39,10 @@ public class DomainTests
         Assert.Null(new BoundingBox(150, 150, 10, 10).ClipTo(100, 100));
     }
 
-    // Feature: medvision-ai-platform, Properties 10–13: valid types, confidences in [0,1], boxes inside the
-    // image with positive size, findings ordered by descending clinical significance.
+    // Feature: medvision-ai-platform, Property 10: every kept finding has a valid type.
+    // Feature: medvision-ai-platform, Property 11: every kept finding's confidence is in [0.5, 1].
+    // Feature: medvision-ai-platform, Property 12: every kept box lies inside the image with positive size.
+    // Feature: medvision-ai-platform, Property 13: findings are ordered by descending clinical significance.
     [Property]
     public Property Process_WhenGivenAnyRawDetections_ShouldReturnValidRankedFindings()
     {
@@ -149,6 +151,7 @@ public class DomainTests
         ModalityScores = scores,
     };
 
+    // Feature: medvision-ai-platform, Property 8: each modality routes to its own detector endpoint.
     [Fact]
     public void DetectorFor_WhenGivenEachModality_ShouldRouteToADistinctEndpoint()
     {

@@ -58,7 +58,7 @@ public sealed class FhirReportPropertyTests
                 Abnormalities = findings, ProcessingTimeMs = 5, ModelVersion = "det-1.2", AnalysisTimestamp = Now, ImageWidth = 512, ImageHeight = 512,
             });
 
-    private static (MedVision.Core.Reports.DiagnosticReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
+    private static (AnalysisReport Report, IReadOnlyList<Resource> Resources, Bundle Bundle) Build(Case c)
     {
         var links = new ReportFhirLinks
         {
@@ -78,10 +78,10 @@ public sealed class FhirReportPropertyTests
         return ForAnyCase(c =>
         {
             var (report, resources, bundle) = Build(c);
-            var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
+            var dr = resources.OfType<DiagnosticReport>().Single();
             var observations = resources.OfType<Observation>().ToList();
             var urns = bundle.Entry!.Select(e => e.FullUrl).ToHashSet();
-            var bundleDr = bundle.Entry!.Select(e => e.Resource).OfType<Fhir.DiagnosticReport>().Single();
+            var bundleDr = bundle.Entry!.Select(e => e.Resource).OfType<DiagnosticReport>().Single();
             return observations.Count == c.Analysis.Abnormalities.Count
                 && report.DetailedFindings.Count == c.Analysis.Abnormalities.Count
                 && (dr.Result ?? []).Select(r => r.ReferenceValue).SequenceEqual(observations.Select(o => o.RelativeReference()))
@@ -100,8 +100,8 @@ public sealed class FhirReportPropertyTests
         return ForAnyCase(c =>
         {
             var (report, resources, _) = Build(c);
-            var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport))!.AsObject();
-            var dr = resources.OfType<Fhir.DiagnosticReport>().Single();
+            var json = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport))!.AsObject();
+            var dr = resources.OfType<DiagnosticReport>().Single();
             return sections.All(json.ContainsKey)
                 && report.Recommendations.Count > 0
                 && dr.Status == "preliminary" && dr.Code!.Coding![0].Code == "18748-4" && dr.Category![0].Coding![0].Code == "RAD"
@@ -117,8 +117,8 @@ public sealed class FhirReportPropertyTests
         return ForAnyCase(c =>
         {
             var (report, resources, _) = Build(c);
-            return report.DisclaimerText == MedVision.Core.Reports.DiagnosticReport.Disclaimer
-                && resources.OfType<Fhir.DiagnosticReport>().Single().Conclusion!.Contains(MedVision.Core.Reports.DiagnosticReport.Disclaimer, StringComparison.Ordinal);
+            return report.DisclaimerText == AnalysisReport.Disclaimer
+                && resources.OfType<DiagnosticReport>().Single().Conclusion!.Contains(AnalysisReport.Disclaimer, StringComparison.Ordinal);
         });
     }
 
@@ -129,8 +129,8 @@ public sealed class FhirReportPropertyTests
         return ForAnyCase(c =>
         {
             var (report, _, bundle) = Build(c);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
-            var again = JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize(bytes, MedVisionJsonContext.Default.DiagnosticReport)!, MedVisionJsonContext.Default.DiagnosticReport);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
+            var again = JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize(bytes, MedVisionJsonContext.Default.AnalysisReport)!, MedVisionJsonContext.Default.AnalysisReport);
             var bundleJson = FhirJson.ToJsonObject(bundle);
             return bytes.AsSpan().SequenceEqual(again) && JsonNode.DeepEquals(bundleJson, FhirJson.ToJsonObject(FhirJson.Parse(bundleJson)));
         });

@@ -37,6 +37,7 @@ public class ManualReviewServiceTests
         return record;
     }
 
+    // Feature: medvision-ai-platform, Property 26: a modality review leaves an audit entry.
     [Fact]
     public async Task SetModalityAsync_WhenTheImageAwaitsReview_ShouldRecordTheReviewAuditItAndAnswerTheToken()
     {

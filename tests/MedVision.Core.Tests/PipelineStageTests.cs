@@ -75,6 +75,8 @@ public class PipelineStageTests
     private async Task<string> UploadAsync(byte[]? png = null, string? patient = null) =>
         (await uploads.UploadAsync(new UploadCommand { UserId = "u1", Content = png ?? SamplePng(), FileName = "a.png", PatientId = patient })).ImageId;
 
+    // Feature: medvision-ai-platform, Property 3: the stored object is byte for byte the uploaded file.
+    // Feature: medvision-ai-platform, Property 26: an upload leaves an image.upload audit entry.
     [Fact]
     public async Task UploadAsync_WhenPngIsValid_ShouldStoreRecordAuditAndStartTheExecutionNamedAfterTheImage()
     {
@@ -91,6 +93,7 @@ public class PipelineStageTests
     }
 
     // Feature: medvision-ai-platform, Property 1: accept a file iff it is DICOM, PNG or JPEG (by magic number).
+    // Feature: medvision-ai-platform, Property 2: every rejected file gets a non-empty message.
     [Property]
     public void Validate_WhenBytesAreRandom_ShouldAcceptOnlyRecognisedMagicNumbers(byte[] bytes)
     {
@@ -111,6 +114,7 @@ public class PipelineStageTests
     public void Validate_WhenBytesAreAPng_ShouldAcceptThemAsPng() =>
         Assert.Equal(FileFormat.Png, UploadService.Validate(SamplePng()));
 
+    // Feature: medvision-ai-platform, Property 2: a file over 50 MB is refused (413) before anything is stored.
     [Fact]
     public async Task UploadAsync_WhenFileIsOverFiftyMegabytes_ShouldRejectWithPayloadTooLargeBeforeStoringAnything()
     {
@@ -122,6 +126,7 @@ public class PipelineStageTests
         Assert.Empty(records.Records);
     }
 
+    // Feature: medvision-ai-platform, Property 2: a file of the wrong format is refused with a specific code.
     [Theory]
     [InlineData("%PDF-1.7 not an image", "image.unsupported_format")]
     [InlineData("", "image.empty")]
@@ -133,6 +138,7 @@ public class PipelineStageTests
         Assert.Empty(workflow.Started);
     }
 
+    // Feature: medvision-ai-platform, Property 2: a corrupt PNG is refused with a message that says so.
     [Fact]
     public async Task UploadAsync_WhenPngIsTruncated_ShouldRejectAsCorrupt()
     {
@@ -151,6 +157,10 @@ public class PipelineStageTests
         Assert.Equal("request.bad_patient_id", ex.Code);
     }
 
+    // Feature: medvision-ai-platform, Property 8: the classified X-ray goes to the X-ray detector.
+    // Feature: medvision-ai-platform, Property 19: a completed analysis gets a stored report.
+    // Feature: medvision-ai-platform, Property 21: the stored report carries the disclaimer.
+    // Feature: medvision-ai-platform, Property 30: completion publishes an ImageCompleted event.
     [Fact]
     public async Task Stages_WhenRunInOrder_ShouldCompleteWithATimingForEveryStageAndLinkedFhir()
     {
@@ -174,17 +184,17 @@ public class PipelineStageTests
         }
 
         // The DiagnosticReport links the study and every observation, and they exist.
-        var dr = (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!;
-        var observationRefs = dr["result"]!.AsArray().Select(r => (string)r!["reference"]!).ToList();
+        var dr = (await fhir.ReadAsync<Fhir.DiagnosticReport>(report.DiagnosticReportId))!;
+        var observationRefs = dr.Result!.Select(r => r.ReferenceValue!).ToList();
         Assert.Single(observationRefs);
-        foreach (var reference in observationRefs.Append((string)dr["imagingStudy"]![0]!["reference"]!).Append((string)dr["subject"]!["reference"]!))
+        foreach (var reference in observationRefs.Append(dr.ImagingStudy![0].ReferenceValue!).Append(dr.Subject!.ReferenceValue!))
         {
             var parts = reference.Split('/');
             Assert.NotNull(await fhir.ReadAsync(parts[0], parts[1]));
         }
 
-        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
-        Assert.Equal(DiagnosticReport.Disclaimer, stored.DisclaimerText); // Property 21
+        var stored = JsonSerializer.Deserialize(objects.Objects[report.ReportKey].Content, MedVisionJsonContext.Default.AnalysisReport)!;
+        Assert.Equal(AnalysisReport.Disclaimer, stored.DisclaimerText); // Property 21
         Assert.Equal("anon-7", stored.PatientId);
         Assert.Single(stored.DetailedFindings);
         Assert.NotEmpty(stored.Recommendations);
@@ -215,6 +225,7 @@ public class PipelineStageTests
     }
 
     // Feature: medvision-ai-platform, Property 43: a failed run keeps the original upload.
+    // Feature: medvision-ai-platform, Property 40: a failure is recorded with its error code and message on the image record.
     [Fact]
     public async Task MarkFailedAsync_WhenAStageFailed_ShouldRecordTheReasonAndKeepTheOriginal()
     {
@@ -272,6 +283,7 @@ public class PipelineStageTests
         Assert.Equal(ImageFormat.Jpeg, ImageFormatDetector.Detect(objects.Objects[heatmap.PreviewKey].Content));
     }
 
+    // Feature: medvision-ai-platform, Property 5: the DICOM header's patient and study facts are kept on the record and in FHIR.
     [Fact]
     public async Task Stages_WhenImageIsDicom_ShouldTakeModalityFromTheHeaderAndPutTheMetadataIntoFhir()
     {
@@ -296,17 +308,18 @@ public class PipelineStageTests
 
         var studyId = (await records.GetAsync(id))!.ImagingStudyId!;
         Assert.NotNull(report.DiagnosticReportId);
-        var study = (await fhir.ReadAsync("ImagingStudy", studyId))!;
-        Assert.Equal("urn:oid:" + TestDicom.StudyUid, (string)study["identifier"]![0]!["value"]!);
-        Assert.Equal("CT", (string)study["modality"]![0]!["code"]!);
-        Assert.Equal("Chest CT", (string)study["description"]!);
-        Assert.Equal(TestDicom.SeriesUid, (string)study["series"]![0]!["uid"]!);
-        Assert.Equal(TestDicom.SopUid, (string)study["series"]![0]!["instance"]![0]!["uid"]!);
-        var patientRef = ((string)study["subject"]!["reference"]!).Split('/');
-        var patient = (await fhir.ReadAsync(patientRef[0], patientRef[1]))!;
-        Assert.Equal("Doe", (string)patient["name"]![0]!["family"]!);
-        Assert.Equal("female", (string)patient["gender"]!);
-        Assert.Equal("1970-01-01", (string)patient["birthDate"]!);
+        var study = (await fhir.ReadAsync<Fhir.ImagingStudy>(studyId))!;
+        Assert.Equal("urn:oid:" + TestDicom.StudyUid, study.Identifier![0].Value);
+        Assert.Equal("CT", study.Modality![0].Code);
+        Assert.Equal("Chest CT", study.Description);
+        Assert.Equal(TestDicom.SeriesUid, study.Series![0].Uid);
+        Assert.Equal(TestDicom.SopUid, study.Series[0].Instance![0].Uid);
+        var patientRef = study.Subject!.ReferenceValue!.Split('/');
+        Assert.Equal("Patient", patientRef[0]);
+        var patient = (await fhir.ReadAsync<Fhir.Patient>(patientRef[1]))!;
+        Assert.Equal("Doe", patient.Name![0].Family);
+        Assert.Equal("female", patient.Gender);
+        Assert.Equal("1970-01-01", patient.BirthDate);
     }
 
     [Fact]
@@ -348,6 +361,7 @@ public class PipelineStageTests
         await Assert.ThrowsAsync<ValidationException>(() => queries.HistoryAsync("u1", ImageQueries.MaxHistoryLimit + 1, null));
     }
 
+    // Feature: medvision-ai-platform, Property 25: another user's image is answered as not found.
     [Fact]
     public async Task GetImageAsync_WhenImageBelongsToAnotherUser_ShouldAnswerNotFound()
     {

@@ -3,6 +3,7 @@ using MedVision.Core.Analysis;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
+using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 using MedVision.Fhir;
 using MedVision.Imaging;
@@ -46,9 +47,10 @@ public sealed class ReportReviewServiceTests
         return (id, await stages.Report.RunAsync(new StageRequest { ImageId = id }));
     }
 
-    private async Task<Fhir.DiagnosticReport> StoredReportAsync(string id) =>
-        FhirJson.Parse<Fhir.DiagnosticReport>((await fhir.ReadAsync("DiagnosticReport", id))!);
+    private async Task<DiagnosticReport> StoredReportAsync(string id) =>
+        (await fhir.ReadAsync<DiagnosticReport>(id))!;
 
+    // Feature: medvision-ai-platform, Property 26: a report review leaves an audit entry.
     [Fact]
     public async Task ReviewAsync_WhenFirstReviewIsFinal_ShouldFlipReportAndObservationsRecordTheReviewerAndAudit()
     {
@@ -65,10 +67,10 @@ public sealed class ReportReviewServiceTests
         Assert.NotNull(await fhir.ReadAsync("Practitioner", interpreter.Split('/')[1]));
         foreach (var observation in dr.Result!)
         {
-            Assert.Equal("final", (string)(await fhir.ReadAsync("Observation", observation.ReferenceValue!.Split('/')[1]))!["status"]!);
+            Assert.Equal("final", (await fhir.ReadAsync<Observation>(observation.ReferenceValue!.Split('/')[1]))!.Status);
         }
 
-        var json = JsonSerializer.Deserialize(objects.Objects[ObjectKeys.ReportJson(report.ReportId)].Content, MedVisionJsonContext.Default.DiagnosticReport)!;
+        var json = JsonSerializer.Deserialize(objects.Objects[ObjectKeys.ReportJson(report.ReportId)].Content, MedVisionJsonContext.Default.AnalysisReport)!;
         Assert.Equal(("final", "dr-house", clock.GetUtcNow()), (json.Review!.Status, json.Review.ReviewerId, json.Review.ReviewedAt));
         var audit = Assert.Single(records.Audit, a => a.Action == "report.review.final");
         Assert.Equal(("dr-house", report.DiagnosticReportId), (audit.Actor, audit.ResourceId));
@@ -87,7 +89,7 @@ public sealed class ReportReviewServiceTests
         var dr = await StoredReportAsync(report.DiagnosticReportId);
         Assert.Equal("amended", dr.Status);
         Assert.StartsWith("Benign cyst on review.", dr.Conclusion, StringComparison.Ordinal);
-        Assert.EndsWith(MedVision.Core.Reports.DiagnosticReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
+        Assert.EndsWith(AnalysisReport.Disclaimer, dr.Conclusion, StringComparison.Ordinal);
         Assert.Equal("Practitioner/reviewer-r2", Assert.Single(dr.ResultsInterpreter!).ReferenceValue);
         Assert.Equal(2, records.Audit.Count(a => a.Action.StartsWith("report.review.", StringComparison.Ordinal)));
     }
@@ -103,12 +105,12 @@ public sealed class ReportReviewServiceTests
             await reviews.ReviewAsync(report.ReportId, ReportReviewStatus.Final, "r1");
         }
 
-        var before = (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!.ToJsonString();
+        var before = FhirJson.Serialize((await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!);
 
         var error = await Assert.ThrowsAsync<ConflictException>(() => reviews.ReviewAsync(report.ReportId, status, "r2"));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, (await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!.ToJsonString());
+        Assert.Equal(before, FhirJson.Serialize((await fhir.ReadAsync("DiagnosticReport", report.DiagnosticReportId))!));
     }
 
     [Fact]

@@ -31,6 +31,12 @@ public sealed class AnalyzeCommandTests : IDisposable
     private static readonly string[] ReportSections =
         ["report_id", "image_id", "imaging_modality", "analysis_date", "summary", "detailed_findings", "visualizations", "recommendations", "metadata", "disclaimer", "report_urls"];
 
+    // Feature: medvision-ai-platform, Property 4: N sample images in, N completed image records out.
+    // Feature: medvision-ai-platform, Property 14: every analysed sample gets a heatmap of its own size.
+    // Feature: medvision-ai-platform, Property 19: every completed analysis has a report.json.
+    // Feature: medvision-ai-platform, Property 20: every report.json has every section of the spec.
+    // Feature: medvision-ai-platform, Property 21: every report.json carries the disclaimer.
+    // Feature: medvision-ai-platform, Property 29: every image shows a progress line for every stage.
     [Fact]
     public async Task Analyze_WhenRunOnTheSamples_ShouldCompleteEveryImageAndWriteEveryOutput()
     {
@@ -124,6 +130,8 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("images/s", output, StringComparison.Ordinal);
     }
 
+    // Feature: medvision-ai-platform, Property 2: each bad input is refused with a line naming the problem.
+    // Feature: medvision-ai-platform, Property 41: the user is told, one clear line per failed input.
     [Fact]
     public async Task Analyze_WhenSomeInputsAreBad_ShouldExplainEachAndExitNonZeroWhileProcessingTheRest()
     {
@@ -159,7 +167,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         return path;
     }
 
-    // Feature: medvision-ai-platform, Properties 6/7/8: manual review waits on a task token across processes.
+    // Feature: medvision-ai-platform, Property 8: after a manual review (across processes) the reviewed modality's detector analyzes the image.
     [Fact]
     public async Task ReviewModality_WhenAnalyzeLeftAnImageInManualReview_ShouldContinueItInANewPlatformWithTheReviewedModality()
     {

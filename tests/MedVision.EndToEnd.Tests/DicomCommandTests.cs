@@ -232,6 +232,7 @@ public sealed class DicomCommandTests(ITestOutputHelper log) : IDisposable
         Assert.False(File.Exists(png));
     }
 
+    // Feature: medvision-ai-platform, Property 49: dicom deidentify leaves no patient name or id in what dcmdump reads.
     [Fact]
     public async Task Deidentify_WhenRunOnAFolder_ShouldRemoveIdentityKeepPixelsAndShareTheNewStudyUid()
     {

@@ -151,6 +151,8 @@ public sealed class FaultTests : IDisposable
     private static List<double> RetryDelays(FastForwardTimeProvider clock) =>
         clock.Delays.Where(d => d <= clock.FastForwardLimit && d != InferenceContract.InvocationBudget).Select(d => d.TotalSeconds).ToList();
 
+    // Feature: medvision-ai-platform, Property 42: a failing, timing-out, garbage or 503 detector is retried after about 1 s, 2 s and 4 s.
+    // Feature: medvision-ai-platform, Property 43: the failed image's original upload is still stored, byte for byte.
     [Theory]
     [InlineData("fails", "ModelUnavailableException", "is not answering")]
     [InlineData("times-out", "ModelUnavailableException", "30 s inference budget")]
@@ -260,6 +262,7 @@ public sealed class FaultTests : IDisposable
 
     // Feature: medvision-ai-platform, Property 42: for any specialised-model failure, retries happen with exponentially
     // increasing delays (1 s, 2 s, 4 s scaled by the full-jitter draw), at most three of them.
+    // Feature: medvision-ai-platform, Property 43: whatever the jitter, the failed image's original upload is still stored.
     [Property(MaxTest = 40)]
     public Property Pipeline_Property42_WhenAModelStageFailsWithAnyJitter_ShouldRetryThreeTimesWithDoublingDelays()
     {

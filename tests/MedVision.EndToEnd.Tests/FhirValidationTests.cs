@@ -9,7 +9,7 @@ namespace MedVision.EndToEnd.Tests;
 
 /// <summary>
 /// Every FHIR resource and Bundle `medvision analyze` writes for the samples (PNG, JPEG and DICOM), checked by
-/// the independent FHIR.js R4 validator and by the R4 invariants it does not evaluate.
+/// two independent R4 validators (FHIR.js and Firely) and by the R4 invariants FHIR.js does not evaluate.
 /// </summary>
 public sealed class FhirValidationTests(ITestOutputHelper output) : IDisposable
 {
@@ -60,7 +60,7 @@ public sealed class FhirValidationTests(ITestOutputHelper output) : IDisposable
         {
             foreach (var type in new[] { "Patient", "Device", "ImagingStudy", "Observation", "DiagnosticReport", "Provenance" })
             {
-                var stored = await store.SearchAsync(type, new Dictionary<string, string>());
+                var stored = await store.SearchJsonAsync(type, new Dictionary<string, string>());
                 Assert.NotEmpty(stored);
                 foreach (var resource in stored)
                 {
@@ -77,11 +77,15 @@ public sealed class FhirValidationTests(ITestOutputHelper output) : IDisposable
         documents.Add(("broken DiagnosticReport", broken));
 
         var results = FhirValidator.Validate(documents.Select(d => d.Json).ToList());
+        var firely = FirelyValidator.Validate(documents.Select(d => d.Json).ToList());
 
         for (var i = 0; i < documents.Count - 1; i++)
         {
-            Assert.True(results[i].Errors.Count == 0, $"{documents[i].Name}:\n{string.Join("\n", results[i].Errors)}");
+            Assert.True(results[i].Errors.Count == 0, $"FHIR.js, {documents[i].Name}:\n{string.Join("\n", results[i].Errors)}");
+            Assert.True(firely[i].Valid, $"Firely, {documents[i].Name}:\n{string.Join("\n", firely[i].Errors)}");
         }
+
+        Assert.Contains(firely[^1].Errors, e => e.Contains("DiagnosticReport.status", StringComparison.Ordinal));
 
         var verdict = results[^1];
         Assert.False(verdict.Valid);

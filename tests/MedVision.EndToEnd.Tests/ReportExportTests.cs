@@ -35,6 +35,9 @@ public sealed class ReportExportTests(ITestOutputHelper log) : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    // Feature: medvision-ai-platform, Property 21: every exported PDF carries the disclaimer.
+    // Feature: medvision-ai-platform, Property 22: every exported PDF has the eight sections in order.
+    // Feature: medvision-ai-platform, Property 23: every report is exported as both report.pdf and report.json.
     [Fact]
     public async Task Analyze_WhenRunOnTheSamples_ShouldWriteAReadableSignedPdfForEveryImage()
     {
@@ -63,7 +66,7 @@ public sealed class ReportExportTests(ITestOutputHelper log) : IDisposable
                 from = at + heading.Length;
             }
 
-            Assert.Contains(DiagnosticReport.Disclaimer, text.ReplaceLineEndings(" "), StringComparison.Ordinal);
+            Assert.Contains(AnalysisReport.Disclaimer, text.ReplaceLineEndings(" "), StringComparison.Ordinal);
             var analysis = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "analysis.json")))!;
             modalities.Add((string)analysis["modality"]!);
             var findings = analysis["abnormalities"]!.AsArray();
@@ -157,7 +160,7 @@ public sealed class ReportExportTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(2, (await RunCliAsync("verify-report")).Code);
     }
 
-    private static DiagnosticReport SampleReport() => new()
+    private static AnalysisReport SampleReport() => new()
     {
         ReportId = "rep-1",
         ImageId = "img-1",
@@ -174,7 +177,7 @@ public sealed class ReportExportTests(ITestOutputHelper log) : IDisposable
             ConfidenceMetrics = new ConfidenceMetrics { ModalityConfidence = 0.9 },
             ProcessingTimestamp = new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero),
         },
-        DisclaimerText = DiagnosticReport.Disclaimer,
+        DisclaimerText = AnalysisReport.Disclaimer,
         ReportUrls = new ReportUrls { Json = "file:///r.json", FhirBundle = "file:///b.json" },
         Fhir = new ReportFhirLinks { DiagnosticReportId = "rep-1", ImagingStudyId = "st-1", ObservationIds = [] },
     };

@@ -55,16 +55,18 @@ public sealed class ReviewReportCommandTests : IDisposable
         var exported = JsonNode.Parse(File.ReadAllText(reportPath))!;
         Assert.Equal(("amended", "rad-2", "Nodule confirmed."), ((string)exported["review"]!["status"]!, (string)exported["review"]!["reviewer_id"]!, (string)exported["review"]!["conclusion"]!));
         using var fhir = new SqliteFhirStore(Path.Combine(outDir, ".state", "fhir.db"), TimeProvider.System);
-        var dr = (await fhir.ReadAsync("DiagnosticReport", (string)report["fhir"]!["diagnostic_report_id"]!))!;
+        var dr = (await fhir.ReadJsonAsync("DiagnosticReport", (string)report["fhir"]!["diagnostic_report_id"]!))!;
         Assert.Equal("amended", (string)dr["status"]!);
         Assert.Equal("Practitioner/reviewer-rad-2", (string)dr["resultsInterpreter"]![0]!["reference"]!);
         using var records = new SqliteRecordStore(Path.Combine(outDir, ".state", "records.db"));
         var audit = await records.ReadAuditAsync((string)dr["id"]!);
-        var practitioner = (await fhir.ReadAsync("Practitioner", "reviewer-rad-2"))!;
+        var practitioner = (await fhir.ReadJsonAsync("Practitioner", "reviewer-rad-2"))!;
         if (FhirValidator.Require(_ => { }))
         {
             Assert.All(FhirValidator.Validate([dr, practitioner]), v => Assert.True(v.Errors.Count == 0, string.Join("\n", v.Errors)));
         }
+
+        Assert.All(FirelyValidator.Validate([dr, practitioner]), v => Assert.True(v.Valid, string.Join("\n", v.Errors)));
 
         Assert.Equal(["report.review.final", "report.review.amended"], audit.Where(a => a.Action.StartsWith("report.review.", StringComparison.Ordinal)).Select(a => a.Action).ToArray());
     }

@@ -139,6 +139,7 @@ public sealed class StateMachineFileTests : IDisposable
     }
 
     // Feature: medvision-ai-platform, Property 42: retries with exponentially increasing delays.
+    // Feature: medvision-ai-platform, Property 43: the failed image's original upload is still stored.
     [Fact]
     public async Task Pipeline_WhenTheDetectorStaysDown_ShouldRetryThreeTimesWithGrowingDelaysThenMarkFailedKeepingTheOriginal()
     {
@@ -163,7 +164,7 @@ public sealed class StateMachineFileTests : IDisposable
         Assert.True(objects.Objects.ContainsKey(record.StorageLocation)); // Property 43
     }
 
-    // Feature: medvision-ai-platform, Properties 6/7/8: below 0.85 the run waits for a reviewer, then analyzes with the reviewed modality's detector.
+    // Feature: medvision-ai-platform, Property 8: below 0.85 the run waits for a reviewer, then analyzes with the reviewed modality's detector.
     [Fact]
     public async Task Pipeline_WhenClassifierConfidenceIsBelowThreshold_ShouldWaitOnTheTaskTokenThenAnalyzeWithTheReviewedModality()
     {

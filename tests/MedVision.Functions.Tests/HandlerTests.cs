@@ -37,6 +37,7 @@ public class HandlerTests
         return ((int)response["statusCode"]!, JsonNode.Parse((string)response["body"]!)!.AsObject(), (string)response["headers"]!["content-type"]!);
     }
 
+    // Feature: medvision-ai-platform, Property 5: the upload's patient id and acquisition date are kept on the record.
     [Fact]
     public async Task Upload_WhenEventCarriesAPng_ShouldAnswer202WithTheImageIdAndStartTheExecution()
     {
@@ -53,6 +54,8 @@ public class HandlerTests
         Assert.Equal("user-7f3c", record.UserId);
     }
 
+    // Feature: medvision-ai-platform, Property 2: a PDF named .png is refused with a problem+json naming the format.
+    // Feature: medvision-ai-platform, Property 41: the caller gets a clear error message and no stack trace.
     [Fact]
     public async Task Upload_WhenFileIsAPdfDeclaredAsPng_ShouldAnswer400ProblemJsonNamingTheFormat()
     {
@@ -66,6 +69,7 @@ public class HandlerTests
         Assert.Empty(workflow.Started);
     }
 
+    // Feature: medvision-ai-platform, Property 25: an API request without an authenticated user is refused.
     [Fact]
     public async Task AnyApiHandler_WhenRequestHasNoAuthenticatedUser_ShouldAnswer401()
     {

@@ -42,7 +42,7 @@ public class HeatmapRendererTests
         }
     }
 
-    // Property 17: the overlay leaves every pixel outside the findings' influence bit-identical (PSNR = infinity).
+    // Feature: medvision-ai-platform, Property 17: the overlay leaves every pixel outside the findings' influence bit-identical (PSNR = infinity).
     [Property(MaxTest = 100)]
     public Property RenderOverlay_WhenPixelsFarFromFindings_ShouldEqualSourceExactly()
     {
@@ -107,7 +107,7 @@ public class HeatmapRendererTests
         return inBlob || inLabel;
     }
 
-    // Property 15: a more confident finding is rendered at least as hot at its centre.
+    // Feature: medvision-ai-platform, Property 15: a more confident finding is rendered at least as hot at its centre.
     [Property(MaxTest = 100)]
     public Property RenderOverlay_WhenTwoFindings_ShouldRenderHigherConfidenceAtLeastAsHotAtCentre()
     {
@@ -154,7 +154,7 @@ public class HeatmapRendererTests
         Assert.All(field, v => Assert.InRange(v, 0f, 0.7f));
     }
 
-    // Property 16: N non-overlapping findings give N intact outlines, each in its band colour.
+    // Feature: medvision-ai-platform, Property 16: N non-overlapping findings give N intact outlines, each in its band colour.
     [Property(MaxTest = 100)]
     public Property RenderOverlay_WhenNonOverlappingFindings_ShouldDrawEachOutlineInBandColour()
     {
@@ -358,6 +358,7 @@ public class HeatmapRendererTests
         Assert.Equal(plain.Data, HeatmapRenderer.RenderOverlay(source, [], new HeatmapOptions(ModelSaliency: map, ModelSaliencyWeight: 0)).Data);
     }
 
+    // Feature: medvision-ai-platform, Property 15: a model saliency map never outshines a finding at its centre.
     [Fact]
     public void RenderOverlay_WhenModelSaliencyCoversAFinding_ShouldKeepTheFindingHottestAtItsCentre()
     {

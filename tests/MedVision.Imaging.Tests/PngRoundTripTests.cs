@@ -57,6 +57,7 @@ public class PngRoundTripTests
             && decoded.Data.AsSpan().SequenceEqual(raster.Data);
     }
 
+    // Feature: medvision-ai-platform, Property 33: PNG, the format images travel in, decodes to exactly the encoded samples.
     [Property(MaxTest = 200)]
     public Property EncodeDecode_WhenAdaptiveFilter_ShouldBeLossless()
     {

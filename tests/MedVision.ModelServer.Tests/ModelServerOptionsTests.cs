@@ -53,6 +53,45 @@ public class ModelServerOptionsTests
         Assert.Contains(option == "--model-routes" ? "model routes" : option, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("-h")]
+    public async Task Run_WhenHelpIsAsked_ShouldPrintTheOptionsAndExit0WithoutServing(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ModelServerApp.RunAsync(args, stdout, stderr);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr.ToString());
+        foreach (var option in new[] { "--host", "--port", "--model-routes", "--object-root", "--bucket" })
+        {
+            Assert.Contains(option, stdout.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("listening", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--port", "1", "serve")]
+    [InlineData("--port")]
+    public async Task Run_WhenTheCommandLineIsWrong_ShouldExit2WithOneLineOnStderr(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ModelServerApp.RunAsync(args, stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout.ToString());
+        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains("medvision-model-server --help", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_WhenRoutesComeFromTheEnvironment_ShouldServeThoseEndpointNames()
     {

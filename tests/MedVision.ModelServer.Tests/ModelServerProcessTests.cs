@@ -147,13 +147,15 @@ public sealed class ModelServerProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Server_WhenArgumentsAreBad_ShouldExit2WithUsage()
+    public async Task Server_WhenArgumentsAreBad_ShouldExit2WithOneLine()
     {
         using var server = StartServer("--port", "not-a-port");
 
         var exit = await server.TerminateAfterExitAsync(StartTimeout);
 
         Assert.Equal(2, exit);
-        Assert.Contains("--port must be a port number", server.Output, StringComparison.Ordinal);
+        var line = Assert.Single(server.Lines, l => l.Length > 0);
+        Assert.StartsWith("error: --port must be a port number", line, StringComparison.Ordinal);
+        Assert.EndsWith("--help' for usage", line, StringComparison.Ordinal);
     }
 }

@@ -142,6 +142,8 @@ public class ClassifierTests
     }
 
     /// <summary>Properties 6 and 7: every modality gets a probability in [0, 1] and they sum to 1.</summary>
+    // Feature: medvision-ai-platform, Property 6: the reference classifier scores exactly the four modalities.
+    // Feature: medvision-ai-platform, Property 7: each score is in [0, 1] and they sum to 1.
     [Property(MaxTest = 60)]
     public Property Classify_WhenAnyImage_ShouldReturnAProbabilityPerModalitySummingToOne()
     {

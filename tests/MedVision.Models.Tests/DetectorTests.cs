@@ -168,6 +168,9 @@ public class DetectorTests
     }
 
     /// <summary>Properties 10, 11 and 12 over random studies and sizes: valid types, confidences, boxes.</summary>
+    // Feature: medvision-ai-platform, Property 10: the reference detector only answers valid types.
+    // Feature: medvision-ai-platform, Property 11: its confidences are in [0, 1].
+    // Feature: medvision-ai-platform, Property 12: its boxes lie inside the image.
     [Property(MaxTest = 60)]
     public Property Detect_WhenAnyStudy_ShouldReturnValidTypesConfidencesAndBoxesInsideTheImage()
     {

@@ -44,6 +44,7 @@ public class InProcessModelHostTests
     }
 
     /// <summary>Property 8: each modality's endpoint is served by the detector for that modality.</summary>
+    // Feature: medvision-ai-platform, Property 8: each modality's endpoint is served by that modality's detector.
     [Theory]
     [InlineData(Modality.XRay)]
     [InlineData(Modality.Mri)]

@@ -9,6 +9,7 @@ using MedVision.Core.Inference;
 using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 
 namespace MedVision.Testing;
 
@@ -63,9 +64,11 @@ public sealed class InMemoryArchive : IImageArchive
 }
 
 /// <summary>
-/// An in-memory FHIR store. <see cref="TransactionAsync"/> applies a Bundle's PUT/POST/DELETE entries all or none
-/// (staged on a copy, committed under one lock) and resolves references to entries' fullUrls to Type/id, as a FHIR
-/// server does; <see cref="FailTransactionEntry"/> lets a test fail one entry to prove nothing is left behind.
+/// An in-memory FHIR store. Like the real adapters it keeps resources as JSON (<see cref="Resources"/>, by "Type/id"),
+/// turning them into JSON on the way in and parsing them on the way out, so no caller shares an object with it.
+/// <see cref="TransactionAsync"/> applies a Bundle's PUT/POST/DELETE entries all or none (staged on a copy,
+/// committed under one lock) and resolves references to entries' fullUrls to Type/id, as a FHIR server does;
+/// <see cref="FailTransactionEntry"/> lets a test fail one entry to prove nothing is left behind.
 /// </summary>
 public sealed class InMemoryFhirStore : IFhirStore
 {
@@ -80,22 +83,29 @@ public sealed class InMemoryFhirStore : IFhirStore
     /// <summary>How many transactions were committed (a refused or failed one does not count).</summary>
     public int Transactions { get; private set; }
 
-    public Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    public Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(resource);
+        var (type, id) = FhirAddress.Of(resource);
         lock (gate)
         {
-            var key = $"{resource["resourceType"]}/{resource["id"]}";
-            var version = Put(Resources, key, resource);
+            var version = Put(Resources, $"{type}/{id}", FhirJson.ToJsonObject(resource));
             return Task.FromResult(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
-    public Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Resources.TryGetValue($"{resourceType}/{id}", out var r) ? (JsonObject)r.DeepClone() : null);
+    public Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    {
+        FhirAddress.Validate(resourceType, id);
+        return Task.FromResult(Resources.TryGetValue($"{resourceType}/{id}", out var r) ? FhirJson.Parse(r) : null);
+    }
 
-    public Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<JsonObject>>(Resources.Values.Where(r => (string?)r["resourceType"] == resourceType).ToList());
+    /// <summary>Every resource of the type; the parameters are not evaluated (the adapters' contract tests cover search).</summary>
+    public Task<IReadOnlyList<Resource>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+    {
+        FhirAddress.ValidateType(resourceType);
+        return Task.FromResult<IReadOnlyList<Resource>>(
+            Resources.Values.Where(r => (string?)r["resourceType"] == resourceType).Select(FhirJson.Parse).ToList());
+    }
 
     public Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
@@ -105,10 +115,10 @@ public sealed class InMemoryFhirStore : IFhirStore
         }
     }
 
-    public Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    public Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
-        if ((string?)bundle["resourceType"] != "Bundle" || (string?)bundle["type"] != "transaction")
+        if (bundle.Type != "transaction")
         {
             throw new ValidationException("fhir.invalid_transaction", "A transaction must be a Bundle of type transaction.");
         }
@@ -118,18 +128,22 @@ public sealed class InMemoryFhirStore : IFhirStore
             // Plan every entry (ids, fullUrl → Type/id) first, so references can point at entries later in the Bundle.
             var plans = new List<(string Method, string Key, JsonObject? Resource)>();
             var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (entry, i) in (bundle["entry"] as JsonArray ?? []).Select((e, i) => (e as JsonObject, i)))
+            foreach (var (entry, i) in (bundle.Entry ?? []).Select((e, i) => (e, i)))
             {
-                var method = (string?)entry?["request"]?["method"];
-                var url = (string?)entry?["request"]?["url"] ?? "";
-                var resource = (entry?["resource"] as JsonObject)?.DeepClone().AsObject();
+                var method = entry.Request?.Method;
+                var url = entry.Request?.Url ?? "";
+                var resource = entry.Resource is { } typed ? FhirJson.ToJsonObject(typed) : null;
                 var key = (method, url.Split('/')) switch
                 {
                     ("POST", [var type]) => $"{type}/mem-{++nextId}",
                     ("PUT" or "DELETE", [var type, var id]) => $"{type}/{id}",
                     _ => throw new ValidationException("fhir.invalid_transaction", $"Bundle.entry[{i}]: {method} {url} is not a PUT/POST/DELETE this store takes."),
                 };
-                if (method != "DELETE")
+                if (method == "DELETE")
+                {
+                    resource = null;
+                }
+                else
                 {
                     if (resource is null || $"{resource["resourceType"]}" != key.Split('/')[0] || (method == "PUT" && $"{resource["resourceType"]}/{resource["id"]}" != key))
                     {
@@ -144,7 +158,7 @@ public sealed class InMemoryFhirStore : IFhirStore
                     throw new ConflictException("fhir.conflict", $"Bundle.entry[{i}]: {key} is the target of more than one entry.");
                 }
 
-                if ((string?)entry!["fullUrl"] is { } fullUrl)
+                if (entry.FullUrl is { } fullUrl)
                 {
                     fullUrls[fullUrl] = key;
                 }
@@ -153,7 +167,7 @@ public sealed class InMemoryFhirStore : IFhirStore
             }
 
             var staged = new Dictionary<string, JsonObject>(Resources, StringComparer.Ordinal);
-            var responses = new JsonArray();
+            var responses = new List<BundleEntry>();
             foreach (var (method, key, resource) in plans)
             {
                 if (FailTransactionEntry?.Invoke(key) is { } failure)
@@ -164,21 +178,20 @@ public sealed class InMemoryFhirStore : IFhirStore
                 if (resource is null)
                 {
                     staged.Remove(key);
-                    responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "204 No Content" } });
+                    responses.Add(new BundleEntry { Response = new BundleEntryResponse { Status = "204 No Content" } });
                     continue;
                 }
 
                 Resolve(resource, fullUrls);
                 var created = !staged.ContainsKey(key);
                 var version = Put(staged, key, resource);
-                responses.Add(new JsonObject
+                responses.Add(new BundleEntry
                 {
-                    ["resource"] = staged[key].DeepClone(),
-                    ["response"] = new JsonObject
+                    Response = new BundleEntryResponse
                     {
-                        ["status"] = created ? "201 Created" : "200 OK",
-                        ["location"] = $"{key}/_history/{version}",
-                        ["etag"] = $"W/\"{version}\"",
+                        Status = created ? "201 Created" : "200 OK",
+                        Location = $"{key}/_history/{version}",
+                        Etag = $"W/\"{version}\"",
                     },
                 });
             }
@@ -191,7 +204,7 @@ public sealed class InMemoryFhirStore : IFhirStore
             }
 
             Transactions++;
-            return Task.FromResult(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction-response", ["entry"] = responses });
+            return Task.FromResult(new Bundle { Type = "transaction-response", Entry = responses });
         }
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace MedVision.Testing;
 
-/// <summary>One resource's verdict from FHIR.js.</summary>
+/// <summary>One resource's verdict from an R4 validator (FHIR.js here, Firely in <see cref="FirelyValidator"/>).</summary>
 public sealed record FhirValidation(bool Valid, IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings);
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using MedVision.Dicom;
 using MedVision.Dicom.Deidentification;
@@ -14,53 +13,10 @@ namespace MedVision.Cli;
 /// </summary>
 public static class DicomCommand
 {
-    public const string UsageText =
-        "usage: medvision dicom dump FILE [--meta] [--inline-limit BYTES] | dicom info FILE | " +
-        "dicom render FILE --out X.png [--frame N] [--window CENTER,WIDTH] | " +
-        "dicom deidentify IN OUT [--retain-dates full|modified] [--retain-patient-characteristics] [--retain-device-identity] " +
-        "[--retain-institution-identity] [--retain-uids] [--clean-descriptors] [--key-file FILE]";
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Dump(string file, DicomJsonOptions options, TextWriter output, TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        return args switch
-        {
-            ["dump", var file, .. var rest] => Dump(file, ParseDump(rest), output, error),
-            ["info", var file] => Info(file, output, error),
-            ["render", var file, .. var rest] => Render(file, rest, output, error),
-            ["deidentify", var input, var target, .. var rest] => Deidentify(input, target, rest, output, error),
-            _ => throw new UsageException(UsageText),
-        };
-    }
-
-    private static DicomJsonOptions ParseDump(string[] rest)
-    {
-        var options = new DicomJsonOptions();
-        for (var i = 0; i < rest.Length; i++)
-        {
-            switch (rest[i])
-            {
-                case "--meta":
-                    options = options with { IncludeFileMeta = true };
-                    break;
-                case "--inline-limit" when i + 1 < rest.Length && int.TryParse(rest[i + 1], out var limit) && limit >= 0:
-                    options = options with { InlineBinaryLimit = limit };
-                    i++;
-                    break;
-                case "--inline-limit":
-                    throw new UsageException("--inline-limit needs a byte count (0 or more)");
-                default:
-                    throw new UsageException($"unexpected argument '{rest[i]}'");
-            }
-        }
-
-        return options;
-    }
-
-    private static int Dump(string file, DicomJsonOptions options, TextWriter output, TextWriter error)
-    {
         if (Open(file, error) is not { } dicom)
         {
             return 2;
@@ -82,8 +38,10 @@ public static class DicomCommand
         return 0;
     }
 
-    private static int Info(string file, TextWriter output, TextWriter error)
+    public static int Info(string file, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         if (Open(file, error) is not { } dicom)
         {
             return 2;
@@ -107,48 +65,10 @@ public static class DicomCommand
         return 0;
     }
 
-    private static int Render(string file, string[] rest, TextWriter output, TextWriter error)
+    public static int Render(string file, string target, int frame, RenderOptions options, TextWriter output, TextWriter error)
     {
-        string? target = null;
-        var frame = 0;
-        var options = RenderOptions.Default;
-        for (var i = 0; i < rest.Length; i++)
-        {
-            string Value() => i + 1 < rest.Length ? rest[++i] : throw new UsageException($"{rest[i]} needs a value");
-            switch (rest[i])
-            {
-                case "--out" or "-o":
-                    target = Value();
-                    break;
-                case "--frame":
-                    var raw = Value();
-                    if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out frame))
-                    {
-                        throw new UsageException($"--frame must be a frame number from 0, not '{raw}'");
-                    }
-
-                    break;
-                case "--window":
-                    var w = Value().Split(',');
-                    if (w.Length != 2
-                        || !double.TryParse(w[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var center)
-                        || !double.TryParse(w[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var width) || width < 1)
-                    {
-                        throw new UsageException("--window needs CENTER,WIDTH with a width of at least 1, e.g. --window 40,400");
-                    }
-
-                    options = options with { Window = new WindowLevel(center, width) };
-                    break;
-                default:
-                    throw new UsageException($"unexpected argument '{rest[i]}'");
-            }
-        }
-
-        if (target is null)
-        {
-            throw new UsageException("render needs --out FILE.png");
-        }
-
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         if (Open(file, error) is not { } dicom)
         {
             return 2;
@@ -178,49 +98,16 @@ public static class DicomCommand
     /// De-identifies one file or every file under a folder. One de-identifier serves the whole run, so UIDs stay
     /// consistent across the instances of a study. Prints counts only: never a value from the files.
     /// </summary>
-    private static int Deidentify(string input, string target, string[] rest, TextWriter output, TextWriter error)
+    public static int Deidentify(
+        string input, string target, DeidentificationOptions options, string? keyFile, TextWriter output, TextWriter error)
     {
-        var options = DeidentificationOptions.Basic;
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         IUidMap? map = null;
-        for (var i = 0; i < rest.Length; i++)
+        if (keyFile is not null)
         {
-            string Value() => i + 1 < rest.Length ? rest[++i] : throw new UsageException($"{rest[i]} needs a value");
-            switch (rest[i])
-            {
-                case "--retain-dates":
-                    options = options with
-                    {
-                        RetainLongitudinalTemporalInformation = Value() switch
-                        {
-                            "full" => LongitudinalTemporalRetention.FullDates,
-                            "modified" => LongitudinalTemporalRetention.ModifiedDates,
-                            var other => throw new UsageException($"--retain-dates takes 'full' or 'modified', not '{other}'"),
-                        },
-                    };
-                    break;
-                case "--retain-patient-characteristics":
-                    options = options with { RetainPatientCharacteristics = true };
-                    break;
-                case "--retain-device-identity":
-                    options = options with { RetainDeviceIdentity = true };
-                    break;
-                case "--retain-institution-identity":
-                    options = options with { RetainInstitutionIdentity = true };
-                    break;
-                case "--retain-uids":
-                    options = options with { RetainUids = true };
-                    break;
-                case "--clean-descriptors":
-                    options = options with { CleanDescriptors = true };
-                    break;
-                case "--key-file":
-                    var keyFile = Value();
-                    var key = File.Exists(keyFile) ? File.ReadAllBytes(keyFile) : throw new UsageException($"key file '{keyFile}' does not exist");
-                    map = key.Length >= 16 ? new KeyedUidMap(key) : throw new UsageException("the key file must hold at least 16 bytes");
-                    break;
-                default:
-                    throw new UsageException($"unexpected argument '{rest[i]}'");
-            }
+            var key = File.Exists(keyFile) ? File.ReadAllBytes(keyFile) : throw new UsageException($"key file '{keyFile}' does not exist");
+            map = key.Length >= 16 ? new KeyedUidMap(key) : throw new UsageException("the key file must hold at least 16 bytes");
         }
 
         var files = Directory.Exists(input)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MedVision.Imaging;
 
 namespace MedVision.Cli;
@@ -9,29 +8,10 @@ namespace MedVision.Cli;
 /// </summary>
 public static class ImageCommand
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Info(string file, TextWriter output, TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        return args switch
-        {
-            ["info", var file] => Info(file, output, error),
-            ["convert", var input, var target, .. var rest] => Convert(input, target, ParseQuality(rest), output, error),
-            _ => throw new UsageException("usage: medvision image info FILE | medvision image convert IN OUT [--quality 1-100]"),
-        };
-    }
-
-    private static int ParseQuality(string[] rest) => rest switch
-    {
-        [] => 85,
-        ["--quality", var q] when int.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100 => n,
-        ["--quality", var q] => throw new UsageException($"--quality must be a whole number from 1 to 100, not '{q}'"),
-        _ => throw new UsageException($"unexpected argument '{rest[0]}'"),
-    };
-
-    private static int Info(string file, TextWriter output, TextWriter error)
-    {
         if (Read(file, error) is not { } bytes)
         {
             return 2;
@@ -59,8 +39,11 @@ public static class ImageCommand
         }
     }
 
-    private static int Convert(string input, string target, int quality, TextWriter output, TextWriter error)
+    public static int Convert(string input, string target, int quality, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         var format = Path.GetExtension(target).ToLowerInvariant() switch
         {
             ".png" => ImageFormat.Png,

@@ -6,36 +6,11 @@ namespace MedVision.Cli;
 /// <summary>`medvision verify-report`: exit 0 valid, 1 invalid (which file changed), 2 bad input.</summary>
 public static class VerifyReportCommand
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string target, string? publicKeyPath, TextWriter output, TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        string? target = null;
-        string? publicKeyPath = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--public-key":
-                    publicKeyPath = i + 1 < args.Length ? args[++i] : throw new UsageException("--public-key needs a file");
-                    break;
-                default:
-                    if (args[i].StartsWith('-') || target is not null)
-                    {
-                        throw new UsageException($"unexpected argument '{args[i]}'");
-                    }
-
-                    target = args[i];
-                    break;
-            }
-        }
-
-        if (target is null)
-        {
-            throw new UsageException("verify-report needs a report folder or its report.sig.json");
-        }
-
         var signaturePath = Directory.Exists(target) ? Path.Combine(target, ReportSignatures.SignatureFileName) : target;
         var folder = Path.GetDirectoryName(Path.GetFullPath(signaturePath))!;
         var pdfPath = Path.Combine(folder, ReportSignatures.PdfFileName);

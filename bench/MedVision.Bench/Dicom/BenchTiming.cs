@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MedVision.Bench.Dicom;
 
 /// <summary>
-/// The harness's timing conventions (as in Program.cs): one warm-up call, then <c>runs</c> timed calls, median in ms.
+/// The harness's timing conventions (every benchmark's, the codecs' too): one warm-up call, then <c>runs</c> timed calls, median in ms.
 /// Processes are timed from Start to exit with stdout/stderr drained through pipes, the same way for every tool.
 /// </summary>
 internal sealed class BenchTiming(int runs)

@@ -10,45 +10,14 @@ namespace MedVision.Bench.Dicom;
 /// DICOM benchmarks: header/full parse against pydicom (and dcmdump for context), native window/level rendering against
 /// pydicom+numpy, RLE/JPEG decode against DCMTK's dcmdrle/dcmdjpeg, and the published CLI's <c>dicom dump</c> against
 /// <c>dcmdump</c> as whole processes. Rewrites the <c>## DICOM</c> section of the results file. Never asserts timings.
-/// Usage: dotnet run -c Release --project bench/MedVision.Bench -- dicom [--runs N] [--out FILE] [--slices N]
-///        [--cli PATH] [--cli-build TEXT]
+/// Usage: dotnet run -c Release --project bench/MedVision.Bench -- dicom --help
 /// </summary>
 internal static class DicomBench
 {
     private const double Mb = 1e6;
 
-    public static int Run(string[] args)
+    public static int Run(int runs, string outFile, int slices, string? cli, string cliBuild)
     {
-        var runs = 15;
-        var outFile = "docs/benchmarks.md";
-        var slices = 200;
-        string? cli = null;
-        var cliBuild = "unknown build";
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--runs" when i + 1 < args.Length:
-                    runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    outFile = args[++i];
-                    break;
-                case "--slices" when i + 1 < args.Length:
-                    slices = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--cli" when i + 1 < args.Length:
-                    cli = args[++i];
-                    break;
-                case "--cli-build" when i + 1 < args.Length:
-                    cliBuild = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}");
-                    return 2;
-            }
-        }
-
         var report = new DicomReport(runs, slices, cliBuild) { LoadBefore = LoadAverage() };
         var timing = new BenchTiming(runs);
         var work = Directory.CreateTempSubdirectory("medvision-bench-dicom-").FullName;

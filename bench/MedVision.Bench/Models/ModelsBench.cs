@@ -20,26 +20,8 @@ internal static class ModelsBench
 {
     public const string Heading = "## Models";
 
-    public static int Run(string[] args)
+    public static int Run(int runs, string outFile)
     {
-        var runs = 15;
-        var outFile = "docs/benchmarks.md";
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--runs":
-                    runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--out":
-                    outFile = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}");
-                    return 2;
-            }
-        }
-
         return RunAsync(runs, outFile).GetAwaiter().GetResult();
     }
 

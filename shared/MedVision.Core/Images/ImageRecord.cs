@@ -7,13 +7,13 @@ namespace MedVision.Core.Images;
 /// <summary>Start and end of one pipeline stage for one image.</summary>
 public sealed record StageTiming
 {
-    [JsonPropertyName("started_at")] public required DateTimeOffset StartedAt { get; init; }
-    [JsonPropertyName("completed_at")] public DateTimeOffset? CompletedAt { get; init; }
-    [JsonPropertyName("duration_ms")] public double? DurationMs { get; init; }
-    [JsonPropertyName("outcome")] public StageOutcome? Outcome { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public double? DurationMs { get; init; }
+    public StageOutcome? Outcome { get; init; }
 
     /// <summary>Why a stage failed or degraded; absent when it succeeded.</summary>
-    [JsonPropertyName("error")] public string? Error { get; init; }
+    public string? Error { get; init; }
 }
 
 /// <summary>
@@ -22,40 +22,40 @@ public sealed record StageTiming
 /// </summary>
 public sealed record ImageRecord
 {
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("user_id")] public required string UserId { get; init; }
-    [JsonPropertyName("upload_timestamp")] public required DateTimeOffset UploadTimestamp { get; init; }
-    [JsonPropertyName("file_format")] public required FileFormat FileFormat { get; init; }
-    [JsonPropertyName("file_size_bytes")] public required long FileSizeBytes { get; init; }
-    [JsonPropertyName("file_name")] public string? FileName { get; init; }
-    [JsonPropertyName("storage_type")] public required StorageType StorageType { get; init; }
+    public required string ImageId { get; init; }
+    public required string UserId { get; init; }
+    public required DateTimeOffset UploadTimestamp { get; init; }
+    public required FileFormat FileFormat { get; init; }
+    public required long FileSizeBytes { get; init; }
+    public string? FileName { get; init; }
+    public required StorageType StorageType { get; init; }
     /// <summary>Object key (S3) or image set id (HealthImaging).</summary>
-    [JsonPropertyName("storage_location")] public required string StorageLocation { get; init; }
-    [JsonPropertyName("patient_id")] public string? PatientId { get; init; }
-    [JsonPropertyName("acquisition_date")] public string? AcquisitionDate { get; init; }
+    public required string StorageLocation { get; init; }
+    public string? PatientId { get; init; }
+    public string? AcquisitionDate { get; init; }
     /// <summary>Header facts of a DICOM upload; null for PNG/JPEG.</summary>
-    [JsonPropertyName("dicom")] public DicomInfo? Dicom { get; init; }
+    public DicomInfo? Dicom { get; init; }
     /// <summary>Where the image is in its lifecycle; a new record starts <see cref="ImageStatus.Uploaded"/>.</summary>
-    [JsonPropertyName("status")] public ImageStatus Status { get; init; }
-    [JsonPropertyName("stage")] public PipelineStage? Stage { get; init; }
-    [JsonPropertyName("error_message")] public string? ErrorMessage { get; init; }
-    [JsonPropertyName("error_code")] public string? ErrorCode { get; init; }
-    [JsonPropertyName("modality")] public Modality? Modality { get; init; }
-    [JsonPropertyName("classification")] public ModalityClassification? Classification { get; init; }
+    public ImageStatus Status { get; init; }
+    public PipelineStage? Stage { get; init; }
+    public string? ErrorMessage { get; init; }
+    public string? ErrorCode { get; init; }
+    public Modality? Modality { get; init; }
+    public ModalityClassification? Classification { get; init; }
     /// <summary>
     /// The Step Functions task token of a pending manual review; null otherwise. A capability to resume the run,
     /// so it is never logged or exported.
     /// </summary>
-    [JsonPropertyName("review_task_token")] public string? ReviewTaskToken { get; init; }
-    [JsonPropertyName("analysis_summary")] public AnalysisSummary? AnalysisSummary { get; init; }
-    [JsonPropertyName("heatmap_key")] public string? HeatmapKey { get; init; }
-    [JsonPropertyName("report_id")] public string? ReportId { get; init; }
+    public string? ReviewTaskToken { get; init; }
+    public AnalysisSummary? AnalysisSummary { get; init; }
+    public string? HeatmapKey { get; init; }
+    public string? ReportId { get; init; }
     [JsonPropertyName("healthlake_imagingstudy_id")] public string? ImagingStudyId { get; init; }
     [JsonPropertyName("healthlake_diagnosticreport_id")] public string? DiagnosticReportId { get; init; }
-    [JsonPropertyName("stage_timings")] public IReadOnlyDictionary<PipelineStage, StageTiming> StageTimings { get; init; } = new Dictionary<PipelineStage, StageTiming>();
-    [JsonPropertyName("created_at")] public required DateTimeOffset CreatedAt { get; init; }
-    [JsonPropertyName("updated_at")] public required DateTimeOffset UpdatedAt { get; init; }
-    [JsonPropertyName("version")] public long Version { get; init; }
+    public IReadOnlyDictionary<PipelineStage, StageTiming> StageTimings { get; init; } = new Dictionary<PipelineStage, StageTiming>();
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public long Version { get; init; }
 
     /// <summary>The ids reserved for this image's report before anything was written; null until then.</summary>
     [JsonIgnore]
@@ -178,11 +178,11 @@ public sealed record ReportIds(string ReportId, string ImagingStudyId)
 /// <summary>One audit trail entry: who did what to which resource, never patient data.</summary>
 public sealed record AuditEntry
 {
-    [JsonPropertyName("audit_id")] public required string AuditId { get; init; }
-    [JsonPropertyName("timestamp")] public required DateTimeOffset Timestamp { get; init; }
-    [JsonPropertyName("actor")] public required string Actor { get; init; }
-    [JsonPropertyName("action")] public required string Action { get; init; }
-    [JsonPropertyName("resource_type")] public required string ResourceType { get; init; }
-    [JsonPropertyName("resource_id")] public required string ResourceId { get; init; }
-    [JsonPropertyName("detail")] public string? Detail { get; init; }
+    public required string AuditId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required string Actor { get; init; }
+    public required string Action { get; init; }
+    public required string ResourceType { get; init; }
+    public required string ResourceId { get; init; }
+    public string? Detail { get; init; }
 }

@@ -23,7 +23,7 @@ namespace MedVision.Core.Json;
 [JsonSerializable(typeof(ModalityClassification))]
 [JsonSerializable(typeof(AnalysisResult))]
 [JsonSerializable(typeof(AnalysisSummary))]
-[JsonSerializable(typeof(DiagnosticReport))]
+[JsonSerializable(typeof(AnalysisReport))]
 [JsonSerializable(typeof(ModelRequest))]
 [JsonSerializable(typeof(ModelResponse))]
 [JsonSerializable(typeof(ModelRoutingOptions))]

@@ -57,7 +57,10 @@ public sealed class ModelUnavailableException(string message, Exception? inner =
     public override int HttpStatus => 503;
 }
 
-/// <summary>A model answered with something outside its contract: not retried.</summary>
+/// <summary>
+/// A model answered with something outside its contract: retried by the state machine like an unavailable
+/// endpoint (a model mid-rollout or a proxy's error page is usually transient; statemachines/analysis-pipeline.asl.json).
+/// </summary>
 public sealed class ModelOutputInvalidException(string message, Exception? inner = null)
     : MedVisionException("model.invalid_output", message, inner)
 {

@@ -27,7 +27,7 @@ public sealed class ReportStage(
         // (object store, record update), the retry PUTs to these same ids instead of leaving a duplicate report.
         var reserved = await tracker.ReserveReportAsync(record, () => new ReportIds(ids.NewId(), ids.NewId()), ct);
         var reportId = reserved.ReportId;
-        var observationIds = analysis.Abnormalities.Select(a => FhirMapper.SafeId(a.AbnormalityId)).ToList();
+        var observationIds = analysis.Abnormalities.Select(a => Fhir.FhirId.From(a.AbnormalityId)).ToList();
 
         var fhirLinks = new ReportFhirLinks { DiagnosticReportId = reserved.DiagnosticReportId, ImagingStudyId = reserved.ImagingStudyId, ObservationIds = observationIds };
         var reportKey = ObjectKeys.ReportJson(reportId);
@@ -42,7 +42,7 @@ public sealed class ReportStage(
         // configured. Written before the FHIR resources so presentedForm points at a PDF that exists.
         var pdfKey = ObjectKeys.ReportPdf(reportId);
         report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
-        var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
+        var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
         var pdf = ReportPdf.Render(
             report, await LoadRenditionAsync(record, ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
         await objects.PutAsync(pdfKey, pdf, "application/pdf", ct);
@@ -59,7 +59,7 @@ public sealed class ReportStage(
         // the state machine) never leaves a DiagnosticReport without its Observations. The store resolves the entries'
         // urn:uuid references to Type/id; every entry is a PUT to an id the record keeps, so a retry makes new versions
         // of the same resources instead of duplicates. The exported Bundle keeps its urns (it is a portable document).
-        await fhir.TransactionAsync(Fhir.FhirJson.ToJsonObject(bundle), ct);
+        await fhir.TransactionAsync(bundle, ct);
 
         await objects.PutAsync(bundleKey, Fhir.FhirJson.SerializeToUtf8Bytes(bundle), "application/fhir+json", ct);
 

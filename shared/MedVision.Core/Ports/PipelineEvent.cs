@@ -34,12 +34,12 @@ public sealed class PipelineEventTypeJsonConverter() : WireEnumConverter<Pipelin
 /// <summary>A status update for one image (Property 29/30). Carries ids and stage facts, never patient data.</summary>
 public sealed record PipelineEvent
 {
-    [JsonPropertyName("type")] public required PipelineEventType Type { get; init; }
-    [JsonPropertyName("image_id")] public required string ImageId { get; init; }
-    [JsonPropertyName("user_id")] public required string UserId { get; init; }
-    [JsonPropertyName("stage")] public PipelineStage? Stage { get; init; }
-    [JsonPropertyName("status")] public required ImageStatus Status { get; init; }
-    [JsonPropertyName("timestamp")] public required DateTimeOffset Timestamp { get; init; }
-    [JsonPropertyName("duration_ms")] public double? DurationMs { get; init; }
-    [JsonPropertyName("detail")] public string? Detail { get; init; }
+    public required PipelineEventType Type { get; init; }
+    public required string ImageId { get; init; }
+    public required string UserId { get; init; }
+    public PipelineStage? Stage { get; init; }
+    public required ImageStatus Status { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public double? DurationMs { get; init; }
+    public string? Detail { get; init; }
 }

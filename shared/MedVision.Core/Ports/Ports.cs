@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using MedVision.Core.Images;
+using MedVision.Fhir;
 
 namespace MedVision.Core.Ports;
 
@@ -40,26 +40,59 @@ public interface IImageArchive
 
 public sealed record ArchivedImageSet(string DatastoreId, string ImageSetId);
 
-/// <summary>FHIR R4 store (HealthLake). Resources are JSON objects with resourceType and id.</summary>
+/// <summary>
+/// FHIR R4 store (HealthLake), over the typed R4 model of MedVision.Fhir: resources go in and come out as their
+/// <see cref="Resource"/> classes, and each adapter turns them into JSON only at its own edge (a SQL row, an HTTP
+/// body). Types the model does not know, and ids outside the R4 rule, are refused with
+/// <see cref="ValidationException"/> (see <see cref="FhirAddress"/>).
+/// </summary>
 public interface IFhirStore
 {
-    /// <summary>Create or replace (FHIR update semantics) and return the new version id.</summary>
-    Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default);
+    /// <summary>Create or replace (FHIR update semantics) and return the new version id. The caller's object is not changed.</summary>
+    Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default);
 
-    Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default);
+    /// <summary>The current version (meta.versionId set), or null when it does not exist or was deleted.</summary>
+    Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default);
 
     /// <summary>Search by exact match on simple top-level parameters, e.g. subject=Patient/123.</summary>
-    Task<IReadOnlyList<JsonObject>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Resource>> SearchAsync(string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
 
     Task<bool> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Applies a FHIR transaction Bundle atomically (all entries or none) and returns the transaction-response Bundle.
-    /// References to an entry's fullUrl (urn:uuid) are stored as the Type/id the entry was written to.
-    /// Refusals are <see cref="ValidationException"/> or <see cref="ConflictException"/>; a store that is not
-    /// reachable is <see cref="StorageUnavailableException"/> (retried).
+    /// Applies a FHIR transaction Bundle atomically (all entries or none) and returns the transaction-response Bundle
+    /// (one entry per request entry, in order, each with its response status, location and etag).
+    /// References to an entry's fullUrl (urn:uuid) are stored as the Type/id the entry was written to; the caller's
+    /// Bundle keeps its urns. Refusals are <see cref="ValidationException"/> or <see cref="ConflictException"/>; a
+    /// store that is not reachable is <see cref="StorageUnavailableException"/> (retried).
     /// </summary>
-    Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default);
+    Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Typed reads over <see cref="IFhirStore"/>: the resource type comes from <typeparamref name="T"/>.</summary>
+public static class FhirStoreReads
+{
+    public static async Task<T?> ReadAsync<T>(this IFhirStore store, string id, CancellationToken cancellationToken = default)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var type = FhirJson.ResourceTypeOf<T>();
+        return await store.ReadAsync(type, id, cancellationToken) switch
+        {
+            null => null,
+            T found => found,
+            var other => throw new StorageUnavailableException($"The FHIR store answered a read of {type}/{id} with a {other.ResourceType}."),
+        };
+    }
+
+    public static async Task<IReadOnlyList<T>> SearchAsync<T>(
+        this IFhirStore store, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var found = await store.SearchAsync(FhirJson.ResourceTypeOf<T>(), parameters, cancellationToken);
+        return found.OfType<T>().ToList();
+    }
 }
 
 /// <summary>Image tracking records and the audit trail (DynamoDB).</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using MedVision.Core.Analysis;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -94,19 +93,10 @@ public static class FhirMapper
         return snomed is { } s ? new Coding(SnomedSystem, s.Code, s.Display) : new Coding { Display = bodyPart };
     }
 
-    /// <summary>R4 ids are [A-Za-z0-9\-\.]{1,64}: anything else becomes '-'.</summary>
-    public static string SafeId(string raw)
-    {
-        ArgumentNullException.ThrowIfNull(raw);
-        var chars = raw.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-').ToArray();
-        var id = new string(chars);
-        return id.Length == 0 ? "x" : id.Length <= 64 ? id : id[..64];
-    }
-
     public static string PatientIdFor(ImageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return SafeId(record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}");
+        return FhirId.From(record.PatientId is { } p ? $"pat-{p}" : $"anon-{record.ImageId}");
     }
 
     /// <summary>One Device per pair of model versions, so every report names exactly the models that made it.</summary>
@@ -351,14 +341,14 @@ public static class FhirMapper
         };
     }
 
-    public static R4.DiagnosticReport DiagnosticReportResource(
-        DiagnosticReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
+    public static DiagnosticReport DiagnosticReportResource(
+        AnalysisReport report, string reportResourceId, string patientId, string studyId, IReadOnlyList<string> observationIds,
         IReadOnlyList<Abnormality> findings, string? pdfUrl)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(observationIds);
         ArgumentNullException.ThrowIfNull(findings);
-        return new R4.DiagnosticReport
+        return new DiagnosticReport
         {
             Id = reportResourceId,
             Identifier = [new Identifier(ReportIdSystem, report.ReportId)],
@@ -371,8 +361,8 @@ public static class FhirMapper
             ImagingStudy = [Reference.To("ImagingStudy", studyId)],
             Result = observationIds.Select(id => Reference.To("Observation", id)).ToList(),
             Conclusion = findings.Count == 0
-                ? "No AI-detected abnormalities. " + DiagnosticReport.Disclaimer
-                : $"AI-detected abnormalities requiring clinical validation: {string.Join("; ", report.Summary.KeyFindings)} {DiagnosticReport.Disclaimer}",
+                ? "No AI-detected abnormalities. " + AnalysisReport.Disclaimer
+                : $"AI-detected abnormalities requiring clinical validation: {string.Join("; ", report.Summary.KeyFindings)} {AnalysisReport.Disclaimer}",
             ConclusionCode = findings.Count == 0
                 ? [new CodeableConcept(SnomedSystem, "17621005", "Normal")]
                 : findings.Select(f => f.Type).Distinct().Select(t =>
@@ -406,7 +396,7 @@ public static class FhirMapper
     /// Observation per finding, the DiagnosticReport, a Provenance; and the transaction Bundle (id = report id).
     /// </summary>
     public static (IReadOnlyList<Resource> Resources, Bundle Bundle) Compose(
-        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, DiagnosticReport report,
+        ImageRecord record, ModalityClassification classification, AnalysisResult analysis, AnalysisReport report,
         string studyId, string diagnosticReportId, string? pdfUrl, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -415,21 +405,26 @@ public static class FhirMapper
         ArgumentNullException.ThrowIfNull(report);
         var patientId = PatientIdFor(record);
         var deviceId = DeviceIdFor(classification.ModelVersion, analysis.ModelVersion);
-        var observations = analysis.Abnormalities
-            .Select(a => Observation(a, SafeId(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
-            .ToList();
-        var diagnosticReport = DiagnosticReportResource(
-            report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
-        var resources = new List<Resource>
+        List<Resource> Resources()
         {
-            Patient(record),
-            AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
-            ImagingStudy(record, studyId, classification.Modality),
-        };
-        resources.AddRange(observations);
-        resources.Add(diagnosticReport);
-        resources.Add(Provenance(SafeId("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now));
-        return (resources, TransactionBundle(report.ReportId, now, resources));
+            var observations = analysis.Abnormalities
+                .Select(a => Observation(a, FhirId.From(a.AbnormalityId), patientId, studyId, deviceId, now, record.Dicom?.BodyPart))
+                .ToList();
+            var diagnosticReport = DiagnosticReportResource(
+                report, diagnosticReportId, patientId, studyId, observations.Select(o => o.Id!).ToList(), analysis.Abnormalities, pdfUrl);
+            return
+            [
+                Patient(record),
+                AlgorithmDevice(classification.ModelVersion, analysis.ModelVersion),
+                ImagingStudy(record, studyId, classification.Modality),
+                .. observations,
+                diagnosticReport,
+                Provenance(FhirId.From("prov-" + diagnosticReportId), [diagnosticReport, .. observations], deviceId, studyId, now),
+            ];
+        }
+
+        // Built twice rather than copied: the Bundle's set has its references rewritten to urns in place.
+        return (Resources(), TransactionBundle(report.ReportId, now, Resources()));
     }
 
     /// <summary>A stable urn:uuid for a resource (name-based, SHA-256), so the same resources give the same Bundle.</summary>
@@ -446,55 +441,23 @@ public static class FhirMapper
     /// (the server rewrites them to the assigned ids), and each request is a PUT to Type/id. PUT with ids the
     /// pipeline already recorded makes a re-run replace the same resources instead of creating duplicates,
     /// with no conditional search needed (which HealthLake and the local store both handle the same way).
+    /// The Bundle takes the resources as they are: their references to each other are rewritten in place.
     /// </summary>
     public static Bundle TransactionBundle(string bundleId, DateTimeOffset timestamp, IReadOnlyList<Resource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var urns = resources.ToDictionary(r => r.RelativeReference(), r => UrnUuidFor(r.RelativeReference()), StringComparer.Ordinal);
-        return new Bundle
+        var entries = resources.Select(r => new BundleEntry
         {
-            Id = bundleId,
-            Type = "transaction",
-            Timestamp = Instant(timestamp),
-            Entry = resources.Select(r =>
-            {
-                var json = FhirJson.ToJsonObject(r);
-                RewriteReferences(json, urns);
-                return new BundleEntry
-                {
-                    FullUrl = urns[r.RelativeReference()],
-                    Resource = FhirJson.Parse(json),
-                    Request = new BundleEntryRequest { Method = "PUT", Url = r.RelativeReference() },
-                };
-            }).ToList(),
-        };
-    }
-
-    private static void RewriteReferences(JsonNode? node, IReadOnlyDictionary<string, string> urns)
-    {
-        switch (node)
+            FullUrl = urns[r.RelativeReference()],
+            Resource = r,
+            Request = new BundleEntryRequest { Method = "PUT", Url = r.RelativeReference() },
+        }).ToList();
+        foreach (var resource in resources)
         {
-            case JsonObject obj:
-                foreach (var (name, child) in obj.ToList())
-                {
-                    if (name == "reference" && child is JsonValue v && v.TryGetValue<string>(out var reference) && urns.TryGetValue(reference, out var urn))
-                    {
-                        obj[name] = urn;
-                    }
-                    else
-                    {
-                        RewriteReferences(child, urns);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    RewriteReferences(item, urns);
-                }
-
-                break;
+            FhirReferences.Rewrite(resource, reference => urns.GetValueOrDefault(reference));
         }
+
+        return new Bundle { Id = bundleId, Type = "transaction", Timestamp = Instant(timestamp), Entry = entries };
     }
 }

@@ -7,7 +7,7 @@ namespace MedVision.Core.Reports;
 /// <summary>Composes the structured report from the image record, classification and analysis.</summary>
 public static class ReportBuilder
 {
-    public static DiagnosticReport Build(
+    public static AnalysisReport Build(
         string reportId, ImageRecord record, ModalityClassification classification, AnalysisResult analysis,
         string originalUrl, string? heatmapUrl, string jsonUrl, string bundleUrl, ReportFhirLinks fhir, DateTimeOffset now)
     {
@@ -16,7 +16,7 @@ public static class ReportBuilder
         ArgumentNullException.ThrowIfNull(analysis);
         var findings = analysis.Abnormalities;
         var confidences = findings.Select(f => f.Confidence).ToList();
-        return new DiagnosticReport
+        return new AnalysisReport
         {
             ReportId = reportId,
             ImageId = record.ImageId,
@@ -47,7 +47,7 @@ public static class ReportBuilder
                 },
                 ProcessingTimestamp = now,
             },
-            DisclaimerText = DiagnosticReport.Disclaimer,
+            DisclaimerText = AnalysisReport.Disclaimer,
             ReportUrls = new ReportUrls { Json = jsonUrl, FhirBundle = bundleUrl, Pdf = null },
             Fhir = fhir,
         };

@@ -39,7 +39,7 @@ public static class ReportPdf
     private const double Leading = 13.5;
     private const double FooterReserve = 40;
 
-    public static byte[] Render(DiagnosticReport report, Raster? original, Raster? heatmap)
+    public static byte[] Render(AnalysisReport report, Raster? original, Raster? heatmap)
     {
         ArgumentNullException.ThrowIfNull(report);
         var doc = new PdfDocument($"MedVision report {report.ReportId}", report.Metadata.ProcessingTimestamp);

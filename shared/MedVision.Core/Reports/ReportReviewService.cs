@@ -32,7 +32,7 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         string reportOrImageId, ReportReviewStatus status, string reviewerId, string? conclusion = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reportOrImageId);
-        if (FhirMapper.SafeId(reportOrImageId) != reportOrImageId)
+        if (!FhirId.IsValid(reportOrImageId))
         {
             // Ids become object keys: nothing but the id alphabet gets near a path.
             throw new ValidationException("review.bad_id", "A report or image id has only letters, digits, '-' and '.' (at most 64).");
@@ -50,9 +50,8 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
 
         var (record, report) = await ResolveAsync(reportOrImageId, ct);
         var drId = record.DiagnosticReportId ?? report.Fhir.DiagnosticReportId;
-        var stored = await fhir.ReadAsync("DiagnosticReport", drId, ct)
+        var resource = await fhir.ReadAsync<DiagnosticReport>(drId, ct)
             ?? throw new NotFoundException("report.fhir_missing", $"DiagnosticReport {drId} is not in the FHIR store.");
-        var resource = FhirJson.Parse<Fhir.DiagnosticReport>(stored);
         var previous = resource.Status ?? "unknown";
         var next = status == ReportReviewStatus.Final ? "final" : "amended";
 
@@ -70,32 +69,31 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         var now = time.GetUtcNow();
         var practitioner = new Practitioner
         {
-            Id = FhirMapper.SafeId("reviewer-" + reviewerId),
+            Id = FhirId.From("reviewer-" + reviewerId),
             Identifier = [new Identifier(ReviewerIdSystem, reviewerId)],
             Active = true,
         };
-        await fhir.UpsertAsync(FhirJson.ToJsonObject(practitioner), ct);
+        await fhir.UpsertAsync(practitioner, ct);
 
         resource.Meta = null; // the store assigns version and lastUpdated
         resource.Status = next;
-        resource.ResultsInterpreter = [Fhir.Reference.To("Practitioner", practitioner.Id)];
+        resource.ResultsInterpreter = [Reference.To("Practitioner", practitioner.Id)];
         if (conclusion is not null)
         {
-            resource.Conclusion = $"{conclusion} {DiagnosticReport.Disclaimer}";
+            resource.Conclusion = $"{conclusion} {AnalysisReport.Disclaimer}";
         }
 
-        await fhir.UpsertAsync(FhirJson.ToJsonObject(resource), ct);
+        await fhir.UpsertAsync(resource, ct);
 
         // The findings are signed off with the report.
         foreach (var reference in resource.Result ?? [])
         {
             var observationId = reference.ReferenceValue?.Split('/') is ["Observation", var id] ? id : null;
-            if (observationId is not null && await fhir.ReadAsync("Observation", observationId, ct) is { } json)
+            if (observationId is not null && await fhir.ReadAsync<Observation>(observationId, ct) is { } observation)
             {
-                var observation = FhirJson.Parse<Observation>(json);
                 observation.Meta = null;
                 observation.Status = next;
-                await fhir.UpsertAsync(FhirJson.ToJsonObject(observation), ct);
+                await fhir.UpsertAsync(observation, ct);
             }
         }
 
@@ -104,14 +102,14 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
             Review = new ReportReview { Status = next, ReviewerId = reviewerId, ReviewedAt = now, Conclusion = conclusion ?? report.Review?.Conclusion },
         };
         await objects.PutAsync(
-            ObjectKeys.ReportJson(report.ReportId), JsonSerializer.SerializeToUtf8Bytes(reviewed, MedVisionJsonContext.Default.DiagnosticReport), "application/json", ct);
+            ObjectKeys.ReportJson(report.ReportId), JsonSerializer.SerializeToUtf8Bytes(reviewed, MedVisionJsonContext.Default.AnalysisReport), "application/json", ct);
         await audit.WriteAsync(
             reviewerId, $"report.review.{next}", "DiagnosticReport", drId,
             $"report {report.ReportId}: {previous} -> {next}{(conclusion is null ? "" : ", conclusion changed")}", ct);
         return new ReportReviewResult(report.ReportId, record.ImageId, drId, previous, next, reviewerId, now);
     }
 
-    private async Task<(ImageRecord Record, DiagnosticReport Report)> ResolveAsync(string id, CancellationToken ct)
+    private async Task<(ImageRecord Record, AnalysisReport Report)> ResolveAsync(string id, CancellationToken ct)
     {
         if (await LoadReportAsync(id, ct) is { } byReportId)
         {
@@ -129,8 +127,8 @@ public sealed class ReportReviewService(IFhirStore fhir, IRecordStore records, I
         return (record, report);
     }
 
-    private async Task<DiagnosticReport?> LoadReportAsync(string reportId, CancellationToken ct) =>
+    private async Task<AnalysisReport?> LoadReportAsync(string reportId, CancellationToken ct) =>
         await objects.GetAsync(ObjectKeys.ReportJson(reportId), ct) is { } stored
-            ? JsonSerializer.Deserialize(stored.Content, MedVisionJsonContext.Default.DiagnosticReport)
+            ? JsonSerializer.Deserialize(stored.Content, MedVisionJsonContext.Default.AnalysisReport)
             : null;
 }

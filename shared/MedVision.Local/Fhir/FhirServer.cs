@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Pipeline;
+using MedVision.Fhir;
 using MedVision.Local.Twins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -93,9 +94,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         ? type
         : throw new FhirHttpException(404, "not-supported", $"Resource type '{type}' is not supported here. Supported: {string.Join(", ", FhirSearch.TypeParameters.Keys)}.");
 
-    internal static string Id(string id) => IsValidId(id) ? id : throw new FhirHttpException(400, "invalid", $"'{id}' is not a FHIR id ([A-Za-z0-9-.]{{1,64}}).");
-
-    private static bool IsValidId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
+    internal static string Id(string id) => FhirId.IsValid(id) ? id : throw new FhirHttpException(400, "invalid", $"'{id}' is not a FHIR id ({FhirId.Rule}).");
 
     // ---- instance and type interactions ----
 
@@ -283,8 +282,8 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var reference in page.SelectMany(r => r["result"] as JsonArray ?? []).Select(r => r?["reference"]?.GetValue<string>()))
             {
-                if (reference?.Split('/') is [.., "Observation", var id] && IsValidId(id) && seen.Add(id)
-                    && await store.ReadAsync("Observation", id, context.RequestAborted) is { } observation)
+                if (reference?.Split('/') is [.., "Observation", var id] && FhirId.IsValid(id) && seen.Add(id)
+                    && await store.ReadJsonAsync("Observation", id, context.RequestAborted) is { } observation)
                 {
                     entries.Add(SearchEntry(baseUrl, observation, "include"));
                 }

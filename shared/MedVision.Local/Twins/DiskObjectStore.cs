@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Core.Json;
 using MedVision.Core.Ports;
+using MedVision.Core.Storage;
 
 namespace MedVision.Local.Twins;
 
@@ -22,26 +23,22 @@ public sealed class DiskObjectStore : IObjectStore
     private const string DefaultContentType = "application/octet-stream";
     private const string SidecarPrefix = TwinFiles.ReservedPrefix + "meta-";
 
-    private static readonly char[] InvalidNameChars = Path.GetInvalidFileNameChars();
-
-    private readonly string rootWithSeparator;
+    private readonly DiskObjectLayout layout;
     private readonly StripedLock locks = new();
 
     /// <summary>The bucket name the twin answers for in s3:// URIs.</summary>
-    public const string DefaultBucket = "medvision-local";
+    public const string DefaultBucket = DiskObjectLayout.DefaultBucket;
 
     public DiskObjectStore(string root, string bucket = DefaultBucket)
     {
-        Bucket = bucket;
-        rootWithSeparator = TwinFiles.NormalizeRoot(root);
-        Root = rootWithSeparator.TrimEnd(Path.DirectorySeparatorChar);
+        layout = new DiskObjectLayout(root, bucket);
         Directory.CreateDirectory(Root);
     }
 
     /// <summary>Absolute path of the folder holding the objects.</summary>
-    public string Root { get; }
+    public string Root => layout.Root;
 
-    public string Bucket { get; }
+    public string Bucket => layout.Bucket;
 
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
     {
@@ -134,15 +131,14 @@ public sealed class DiskObjectStore : IObjectStore
     public async Task<byte[]?> ReadS3UriAsync(string uri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        var prefix = $"s3://{Bucket}/";
-        if (!uri.StartsWith(prefix, StringComparison.Ordinal))
+        if (layout.KeyOf(uri) is not { } key)
         {
             return null;
         }
 
         try
         {
-            return (await GetAsync(uri[prefix.Length..], cancellationToken))?.Content;
+            return (await GetAsync(key, cancellationToken))?.Content;
         }
         catch (ArgumentException)
         {
@@ -150,67 +146,9 @@ public sealed class DiskObjectStore : IObjectStore
         }
     }
 
-    public string S3UriFor(string key)
-    {
-        _ = PathFor(key); // the same key rules as every other operation
-        return $"s3://{Bucket}/{key}";
-    }
+    public string S3UriFor(string key) => layout.S3UriFor(key);
 
-    /// <summary>Maps a key to its file path, rejecting anything that is not a plain relative S3-style key.</summary>
-    private string PathFor(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length == 0)
-        {
-            throw new ArgumentException("Object key must not be empty.", nameof(key));
-        }
-
-        if (key.Contains('\\', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Object key '{key}' must use forward slashes, not backslashes.", nameof(key));
-        }
-
-        if (key[0] == '/' || Path.IsPathRooted(key))
-        {
-            throw new ArgumentException($"Object key '{key}' must be relative, not absolute.", nameof(key));
-        }
-
-        if (key.Any(char.IsControl))
-        {
-            throw new ArgumentException("Object key must not contain control characters.", nameof(key));
-        }
-
-        foreach (var segment in key.Split('/'))
-        {
-            if (segment.Length == 0 || segment is "." or "..")
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' has an empty, '.' or '..' segment; keys cannot navigate folders.", nameof(key));
-            }
-
-            // Per OS: only NUL and '/' on Unix, but also ':', '*', '?', '"', '<', '>', '|' on Windows laptops.
-            if (segment.IndexOfAny(InvalidNameChars) >= 0)
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' has a character this file system cannot hold in a file name.", nameof(key));
-            }
-
-            if (IsReserved(segment))
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' uses the reserved name prefix '{TwinFiles.ReservedPrefix}'.", nameof(key));
-            }
-        }
-
-        var path = Path.GetFullPath(Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar)));
-        // Belt and braces: the checks above should make this impossible, but escaping the root must never happen.
-        if (!path.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Object key '{key}' resolves outside the store root.", nameof(key));
-        }
-
-        return path;
-    }
+    private string PathFor(string key) => layout.PathFor(key);
 
     private static void ValidatePrefix(string prefix)
     {
@@ -223,7 +161,7 @@ public sealed class DiskObjectStore : IObjectStore
         }
     }
 
-    private static bool IsReserved(string segment) => segment.StartsWith(TwinFiles.ReservedPrefix, StringComparison.Ordinal);
+    private static bool IsReserved(string segment) => DiskObjectLayout.IsReserved(segment);
 
     private static string SidecarFor(string path) =>
         Path.Combine(Path.GetDirectoryName(path)!, SidecarPrefix + Path.GetFileName(path) + ".json");

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
+using MedVision.Fhir;
 using MedVision.Local.Fhir;
 using Microsoft.Data.Sqlite;
 
@@ -14,6 +15,10 @@ namespace MedVision.Local.Twins;
 /// keep rising across deletes as in FHIR.
 /// </summary>
 /// <remarks>
+/// <para>The port (<see cref="IFhirStore"/>) is typed: a resource becomes JSON once on its way into its row and is
+/// parsed once on its way out. The local REST API (<see cref="FhirServer"/>) works on the stored JSON itself through
+/// <see cref="WriteAsync"/>, <see cref="ReadJsonAsync"/>, <see cref="ReadStateAsync"/>, <see cref="AllAsync"/> and the
+/// history reads.</para>
 /// <para>Search (deliberately small, exact matching only, no modifiers, chaining or comma "OR" lists):
 /// <c>_id</c> matches the resource id; any other parameter P matches when the top-level element P</para>
 /// <list type="bullet">
@@ -30,7 +35,6 @@ namespace MedVision.Local.Twins;
 /// </remarks>
 public sealed class SqliteFhirStore : IFhirStore, IDisposable
 {
-
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS resources (
             resource_type TEXT NOT NULL,
@@ -69,12 +73,12 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <see cref="ConflictException"/>, any other refusal → <see cref="ValidationException"/>, each with the text the
     /// REST API would put in its OperationOutcome. Nothing is written unless everything is.
     /// </summary>
-    public async Task<JsonObject> TransactionAsync(JsonObject bundle, CancellationToken cancellationToken = default)
+    public async Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         try
         {
-            return await transactions.ExecuteAsync(bundle, baseUrl: null, cancellationToken);
+            return await transactions.ExecuteAsync(bundle, cancellationToken);
         }
         catch (FhirHttpException ex) when (ex.Status is 409 or 412)
         {
@@ -90,24 +94,20 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         }
     }
 
-    public async Task<string> UpsertAsync(JsonObject resource, CancellationToken cancellationToken = default)
+    /// <summary>The resource becomes JSON once, here, on its way into its row.</summary>
+    public async Task<string> UpsertAsync(Resource resource, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(resource);
-        var resourceType = StringOf(resource["resourceType"]);
-        var id = StringOf(resource["id"]);
-        if (resourceType is null || !FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        if (id is null || !FhirAddress.IsValidId(id))
-        {
-            throw new ValidationException("fhir.invalid_resource", $"{resourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
-        }
-
-        var result = await WriteAsync([new FhirWrite(resourceType, id, resource, IfMatch: null)], cancellationToken);
+        var (resourceType, id) = FhirAddress.Of(resource);
+        var result = await WriteAsync([new FhirWrite(resourceType, id, FhirJson.ToJsonObject(resource), IfMatch: null)], cancellationToken);
         return result[0].VersionId.ToString(CultureInfo.InvariantCulture);
     }
+
+    public async Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
+        await ReadBodyAsync(resourceType, id, cancellationToken) is { } body ? FhirJson.Parse(body) : null;
+
+    public async Task<IReadOnlyList<Resource>> SearchAsync(
+        string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
+        (await SearchBodiesAsync(resourceType, parameters, cancellationToken)).Select(m => FhirJson.Parse(m.Body)).ToList();
 
     /// <summary>
     /// Applies creates/updates and deletes atomically in one IMMEDIATE SQLite transaction (a FHIR transaction Bundle):
@@ -136,15 +136,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     private static FhirWrite Prepare(FhirWrite write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        if (!FhirAddress.IsValidResourceType(write.ResourceType))
-        {
-            throw new ValidationException("fhir.invalid_resource", "resourceType must be a string of letters starting with an upper-case letter.");
-        }
-
-        if (!FhirAddress.IsValidId(write.Id))
-        {
-            throw new ValidationException("fhir.invalid_resource", $"{write.ResourceType}.id must match [A-Za-z0-9\\-\\.]{{1,64}}.");
-        }
+        FhirAddress.Validate(write.ResourceType, write.Id);
 
         if (write.Resource is null)
         {
@@ -228,7 +220,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>The current version, or whether the resource was deleted (FHIR 410) or never existed (404).</summary>
     public async Task<(FhirReadState State, JsonObject? Resource)> ReadStateAsync(string resourceType, string id, CancellationToken cancellationToken = default)
     {
-        if (await ReadAsync(resourceType, id, cancellationToken) is { } resource)
+        if (await ReadJsonAsync(resourceType, id, cancellationToken) is { } resource)
         {
             return (FhirReadState.Found, resource);
         }
@@ -265,7 +257,12 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Every version of one resource (or of every resource of the type when <paramref name="id"/> is null), deletes included, newest first.</summary>
     public async Task<IReadOnlyList<FhirVersion>> VersionsAsync(string resourceType, string? id, CancellationToken cancellationToken = default)
     {
-        FhirAddress.Validate(resourceType, id ?? "x");
+        FhirAddress.ValidateType(resourceType);
+        if (id is not null)
+        {
+            FhirAddress.Validate(resourceType, id);
+        }
+
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = id is null
@@ -291,7 +288,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     /// <summary>Every current resource of a type, ordered by id (the REST layer's search filters these).</summary>
     public async Task<IReadOnlyList<JsonObject>> AllAsync(string resourceType, CancellationToken cancellationToken = default)
     {
-        FhirAddress.Validate(resourceType, "x");
+        FhirAddress.ValidateType(resourceType);
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM resources WHERE resource_type = $type ORDER BY id;";
@@ -299,7 +296,11 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         return await ReadBodiesAsync(command, cancellationToken);
     }
 
-    public async Task<JsonObject?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default)
+    /// <summary>The current version as stored (JSON), or null; the REST API and test twins read this way.</summary>
+    public async Task<JsonObject?> ReadJsonAsync(string resourceType, string id, CancellationToken cancellationToken = default) =>
+        await ReadBodyAsync(resourceType, id, cancellationToken) is { } body ? Parse(body) : null;
+
+    private async Task<string?> ReadBodyAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         FhirAddress.Validate(resourceType, id);
         await using var connection = db.Open();
@@ -307,7 +308,7 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         command.CommandText = "SELECT body FROM resources WHERE resource_type = $type AND id = $id;";
         command.Parameters.AddWithValue("$type", resourceType);
         command.Parameters.AddWithValue("$id", id);
-        return await command.ExecuteScalarAsync(cancellationToken) is string body ? Parse(body) : null;
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>Every stored version of a resource, oldest first; deletes leave no entry.</summary>
@@ -324,15 +325,17 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         return await ReadBodiesAsync(command, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<JsonObject>> SearchAsync(
-        string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+    /// <summary>The search of <see cref="SearchAsync"/>, answering the stored JSON (for test twins that speak JSON).</summary>
+    public async Task<IReadOnlyList<JsonObject>> SearchJsonAsync(
+        string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
+        (await SearchBodiesAsync(resourceType, parameters, cancellationToken)).Select(m => m.Json).ToList();
+
+    private async Task<List<(string Body, JsonObject Json)>> SearchBodiesAsync(
+        string resourceType, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resourceType);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!FhirAddress.IsValidResourceType(resourceType))
-        {
-            throw new ValidationException("fhir.invalid_request", $"'{resourceType}' is not a FHIR resource type name.");
-        }
+        FhirAddress.ValidateType(resourceType);
 
         await using var connection = db.Open();
         await using var command = connection.CreateCommand();
@@ -346,9 +349,10 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
             command.Parameters.AddWithValue("$id", idFilter);
         }
 
-        var candidates = await ReadBodiesAsync(command, cancellationToken);
+        var candidates = await ReadTextsAsync(command, cancellationToken);
         return candidates
-            .Where(r => parameters.All(p => p.Key == "_id" || ElementMatches(r[p.Key], p.Value)))
+            .Select(body => (Body: body, Json: Parse(body)))
+            .Where(r => parameters.All(p => p.Key == "_id" || ElementMatches(r.Json[p.Key], p.Value)))
             .ToList();
     }
 
@@ -361,8 +365,6 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
     }
 
     public void Dispose() => db.Dispose();
-
-    /// <summary>FHIR resource type names: letters only, starting upper case (Patient, DiagnosticReport).</summary>
 
     private static string FhirInstant(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -378,13 +380,16 @@ public sealed class SqliteFhirStore : IFhirStore, IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    private static async Task<List<JsonObject>> ReadBodiesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    private static async Task<List<JsonObject>> ReadBodiesAsync(SqliteCommand command, CancellationToken cancellationToken) =>
+        (await ReadTextsAsync(command, cancellationToken)).Select(Parse).ToList();
+
+    private static async Task<List<string>> ReadTextsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
-        var bodies = new List<JsonObject>();
+        var bodies = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            bodies.Add(Parse(reader.GetString(0)));
+            bodies.Add(reader.GetString(0));
         }
 
         return bodies;

@@ -4,7 +4,7 @@ namespace MedVision.Local.Twins;
 internal static class TwinFiles
 {
     /// <summary>Names starting with this are the twins' own files (temp files, sidecars), never user data.</summary>
-    public const string ReservedPrefix = ".mv-";
+    public const string ReservedPrefix = Core.Storage.DiskObjectLayout.ReservedPrefix;
 
     /// <summary>
     /// Writes to a temp file in the target's directory and renames it over the target, so a reader or a crash
@@ -63,12 +63,7 @@ internal static class TwinFiles
     }
 
     /// <summary>The full path of the root with a trailing separator, for "is inside the root" checks.</summary>
-    public static string NormalizeRoot(string root)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        var full = Path.GetFullPath(root);
-        return full.EndsWith(Path.DirectorySeparatorChar) ? full : full + Path.DirectorySeparatorChar;
-    }
+    public static string NormalizeRoot(string root) => Core.Storage.DiskObjectLayout.NormalizeRoot(root);
 }
 
 /// <summary>

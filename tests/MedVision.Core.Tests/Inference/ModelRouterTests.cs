@@ -41,6 +41,7 @@ public class ModelRouterTests
     private static string Decode(EndpointResponse r, ModelTarget t) =>
         System.Text.Encoding.UTF8.GetString(r.Body) == "ok" ? t.ToString() : throw new ModelOutputInvalidException($"{t} answered garbage");
 
+    // Feature: medvision-ai-platform, Property 44: a routed inference call records its latency with variant and image id.
     [Fact]
     public async Task InvokeAsync_WhenPrimaryAnswers_ShouldUseItAndRecordLatency()
     {

@@ -19,10 +19,10 @@ public class ReportPdfTests(ITestOutputHelper log)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 1, 9, 30, 0, TimeSpan.Zero);
 
-    internal static DiagnosticReport Report(Modality modality, IReadOnlyList<Abnormality> findings, string? patient = "anon-7")
+    internal static AnalysisReport Report(Modality modality, IReadOnlyList<Abnormality> findings, string? patient = "anon-7")
     {
         var confidences = findings.Select(f => f.Confidence).ToList();
-        return new DiagnosticReport
+        return new AnalysisReport
         {
             ReportId = "rep-0001",
             ImageId = "img-0001",
@@ -51,7 +51,7 @@ public class ReportPdfTests(ITestOutputHelper log)
                 },
                 ProcessingTimestamp = Now,
             },
-            DisclaimerText = DiagnosticReport.Disclaimer,
+            DisclaimerText = AnalysisReport.Disclaimer,
             ReportUrls = new ReportUrls { Json = "file:///r.json", FhirBundle = "file:///b.json", Pdf = "file:///r.pdf" },
             Fhir = new ReportFhirLinks { DiagnosticReportId = "rep-0001", ImagingStudyId = "st-1", ObservationIds = findings.Select(f => f.AbnormalityId).ToList() },
         };
@@ -119,6 +119,7 @@ public class ReportPdfTests(ITestOutputHelper log)
     public static TheoryData<Modality> Modalities() => new(Enum.GetValues<Modality>());
 
     // Feature: medvision-ai-platform, Property 22: every modality's PDF has the same eight sections in order.
+    // Feature: medvision-ai-platform, Property 21: every modality's PDF carries the disclaimer.
     [Theory]
     [MemberData(nameof(Modalities))]
     public void Render_WhenReadByPdftotext_ShouldShowEverySectionTheDisclaimerAndEachFindingWithItsConfidence(Modality modality)
@@ -137,7 +138,7 @@ public class ReportPdfTests(ITestOutputHelper log)
 
         var text = PdfText(pdf, $"modality-{modality}");
         Assert.DoesNotContain(-1, SectionPositions(text));
-        Assert.Contains(DiagnosticReport.Disclaimer, text.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.Contains(AnalysisReport.Disclaimer, text.ReplaceLineEndings(" "), StringComparison.Ordinal);
         Assert.Contains("Finding 1: lesion, severity high, confidence 91.2%", text, StringComparison.Ordinal);
         Assert.Contains("Finding 2: other, severity low, confidence 63.7%", text, StringComparison.Ordinal);
         Assert.Contains($"Modality: {modality.WireName()}", text, StringComparison.Ordinal);
@@ -172,8 +173,8 @@ public class ReportPdfTests(ITestOutputHelper log)
         Assert.Equal(a, b); // deterministic output: a signature over it can be reproduced
     }
 
-    // Feature: medvision-ai-platform, Properties 22 and 23 over random analyses: the PDF keeps its eight sections in
-    // order, and the report JSON serializes, deserializes and serializes to the same bytes.
+    // Feature: medvision-ai-platform, Property 22: over random analyses the PDF keeps its eight sections in order.
+    // Feature: medvision-ai-platform, Property 23: the report JSON serializes, deserializes and serializes to the same bytes, and renders as a PDF.
     [Property(MaxTest = 30)]
     public Property Render_WhenAnalysesAreRandom_ShouldKeepTheEightSectionsInOrderAndTheJsonShouldRoundTrip()
     {
@@ -204,9 +205,9 @@ public class ReportPdfTests(ITestOutputHelper log)
             var findings = c.findings.Select((f, i) => Finding(i + 1, f.type, f.confidence, f.severity, f.description)).ToList();
             var report = Report(c.modality, findings, c.patient);
 
-            var json = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.DiagnosticReport);
-            var back = JsonSerializer.Deserialize(json, MedVisionJsonContext.Default.DiagnosticReport)!;
-            Assert.Equal(json, JsonSerializer.SerializeToUtf8Bytes(back, MedVisionJsonContext.Default.DiagnosticReport));
+            var json = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
+            var back = JsonSerializer.Deserialize(json, MedVisionJsonContext.Default.AnalysisReport)!;
+            Assert.Equal(json, JsonSerializer.SerializeToUtf8Bytes(back, MedVisionJsonContext.Default.AnalysisReport));
 
             var pdf = ReportPdf.Render(back, Gradient(16, 12, ColorModel.Gray), c.heatmap ? Gradient(16, 12, ColorModel.Rgb) : null);
             var text = PdfText(pdf, $"prop-{run++}");

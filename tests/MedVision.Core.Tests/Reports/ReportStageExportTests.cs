@@ -53,7 +53,7 @@ public sealed class ReportStageExportTests : IDisposable
         Assert.True(ReportSignatures.Verify(file, pdf.Content, json, key.ExportSubjectPublicKeyInfo()).Valid);
 
         // The report JSON points at its PDF.
-        var report = System.Text.Json.JsonSerializer.Deserialize(json, Json.MedVisionJsonContext.Default.DiagnosticReport)!;
+        var report = System.Text.Json.JsonSerializer.Deserialize(json, Json.MedVisionJsonContext.Default.AnalysisReport)!;
         Assert.Equal(objects.UrlFor(ObjectKeys.ReportPdf(result.ReportId)), report.ReportUrls.Pdf);
     }
 }

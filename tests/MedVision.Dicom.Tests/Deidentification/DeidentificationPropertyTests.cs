@@ -149,6 +149,7 @@ public class DeidentificationPropertyTests
     /// <summary>UUIDs 1, 2, 3...: the new UIDs are "2.25.1", "2.25.2"..., too short to hold a random value by chance.</summary>
     private static Guid SmallGuid(int n) => new(0, 0, 0, [0, 0, 0, 0, (byte)(n >> 24), (byte)(n >> 16), (byte)(n >> 8), (byte)n]);
 
+    // Feature: medvision-ai-platform, Property 49: no identifying value survives anywhere in the written bytes.
     [Property]
     public Property Deidentify_WhenIdentifyingAttributesSitAtRandomDepths_ShouldLeaveNoneOfTheirValuesInTheWrittenBytes()
     {

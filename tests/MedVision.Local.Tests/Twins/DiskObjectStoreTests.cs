@@ -207,6 +207,7 @@ public sealed class DiskObjectStoreTests : IDisposable
     }
 
     /// <summary>Property 3 (upload-retrieve round trip): whatever bytes go in under a valid key come back out.</summary>
+    // Feature: medvision-ai-platform, Property 3: whatever bytes go in under a valid key come back out.
     [Property(MaxTest = 200)]
     public Property PutThenGet_WhenBytesAndKeyRandom_ShouldReturnIdenticalBytes()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MedVision.Core;
+using MedVision.Fhir;
 using MedVision.Local.Twins;
 using Microsoft.Extensions.Time.Testing;
 
@@ -20,40 +21,37 @@ public sealed class SqliteFhirStoreTests : IDisposable
         temp.Dispose();
     }
 
-    private static JsonObject Patient(string id, string? family = null) => new()
+    private static Patient Patient(string? id, string? family = null) => new()
     {
-        ["resourceType"] = "Patient",
-        ["id"] = id,
-        ["name"] = new JsonArray(new JsonObject { ["family"] = family ?? "Doe" }),
-        ["active"] = true,
-        ["identifier"] = new JsonArray(
-            new JsonObject { ["system"] = "urn:medvision:patient", ["value"] = $"MRN-{id}" },
-            new JsonObject { ["value"] = $"plain-{id}" }),
+        Id = id,
+        Name = [new HumanName { Family = family ?? "Doe" }],
+        Active = true,
+        Identifier = [new Identifier("urn:medvision:patient", $"MRN-{id}"), new Identifier { Value = $"plain-{id}" }],
     };
 
-    private static JsonObject Observation(string id, string patientId, string code) => new()
+    private static Observation Observation(string id, string patientId, string code) => new()
     {
-        ["resourceType"] = "Observation",
-        ["id"] = id,
-        ["status"] = "final",
-        ["subject"] = new JsonObject { ["reference"] = $"Patient/{patientId}" },
-        ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://loinc.org", ["code"] = code }) },
-        ["derivedFrom"] = new JsonArray(new JsonObject { ["reference"] = $"ImagingStudy/study-{patientId}" }),
+        Id = id,
+        Status = "final",
+        Subject = Reference.To("Patient", patientId),
+        Code = new CodeableConcept("http://loinc.org", code),
+        DerivedFrom = [Reference.To("ImagingStudy", $"study-{patientId}")],
     };
 
-    private static string[] Ids(IEnumerable<JsonObject> resources) => resources.Select(r => (string)r["id"]!).ToArray();
+    private static string[] Ids(IEnumerable<Resource> resources) => resources.Select(r => r.Id!).ToArray();
+
+    private async Task<Patient> ReadPatientAsync(string id) => Assert.IsType<Patient>(await store.ReadAsync("Patient", id));
 
     [Fact]
     public async Task UpsertAsync_WhenNew_ShouldReturnVersion1AndStampMeta()
     {
         var version = await store.UpsertAsync(Patient("p1"));
-        var read = await store.ReadAsync("Patient", "p1");
+        var read = await ReadPatientAsync("p1");
 
         Assert.Equal("1", version);
-        Assert.NotNull(read);
-        Assert.Equal("1", (string?)read["meta"]!["versionId"]);
-        Assert.Equal("2025-03-01T08:00:00.005Z", (string?)read["meta"]!["lastUpdated"]);
-        Assert.Equal("Doe", (string?)read["name"]![0]!["family"]);
+        Assert.Equal("1", read.Meta!.VersionId);
+        Assert.Equal("2025-03-01T08:00:00.005Z", read.Meta.LastUpdated);
+        Assert.Equal("Doe", read.Name![0].Family);
     }
 
     [Fact]
@@ -63,13 +61,12 @@ public sealed class SqliteFhirStoreTests : IDisposable
         clock.Advance(TimeSpan.FromSeconds(90));
 
         var version = await store.UpsertAsync(Patient("p1", "After"));
-        var read = await store.ReadAsync("Patient", "p1");
+        var read = await ReadPatientAsync("p1");
 
         Assert.Equal("2", version);
-        Assert.NotNull(read);
-        Assert.Equal("After", (string?)read["name"]![0]!["family"]);
-        Assert.Equal("2", (string?)read["meta"]!["versionId"]);
-        Assert.Equal("2025-03-01T08:01:30.005Z", (string?)read["meta"]!["lastUpdated"]);
+        Assert.Equal("After", read.Name![0].Family);
+        Assert.Equal("2", read.Meta!.VersionId);
+        Assert.Equal("2025-03-01T08:01:30.005Z", read.Meta.LastUpdated);
         Assert.Equal(["Before", "After"], (await store.HistoryAsync("Patient", "p1")).Select(r => (string?)r["name"]![0]!["family"]));
     }
 
@@ -77,16 +74,15 @@ public sealed class SqliteFhirStoreTests : IDisposable
     public async Task UpsertAsync_WhenCallerObjectHasMeta_ShouldKeepOtherMetaAndNotMutateCaller()
     {
         var patient = Patient("p1");
-        patient["meta"] = new JsonObject { ["profile"] = new JsonArray("http://example.org/profile"), ["versionId"] = "77" };
-        var before = patient.ToJsonString();
+        patient.Meta = new Meta { Profile = ["http://example.org/profile"], VersionId = "77" };
+        var before = FhirJson.Serialize(patient);
 
         await store.UpsertAsync(patient);
-        var read = await store.ReadAsync("Patient", "p1");
+        var read = await ReadPatientAsync("p1");
 
-        Assert.Equal(before, patient.ToJsonString());
-        Assert.NotNull(read);
-        Assert.Equal("1", (string?)read["meta"]!["versionId"]);
-        Assert.Equal("http://example.org/profile", (string?)read["meta"]!["profile"]![0]);
+        Assert.Equal(before, FhirJson.Serialize(patient));
+        Assert.Equal("1", read.Meta!.VersionId);
+        Assert.Equal("http://example.org/profile", read.Meta.Profile![0]);
     }
 
     [Fact]
@@ -94,10 +90,10 @@ public sealed class SqliteFhirStoreTests : IDisposable
     {
         await store.UpsertAsync(Patient("p1"));
 
-        var read = await store.ReadAsync("Patient", "p1");
-        read!["active"] = false;
+        var read = await ReadPatientAsync("p1");
+        read.Active = false;
 
-        Assert.True((bool?)(await store.ReadAsync("Patient", "p1"))!["active"]);
+        Assert.True((await ReadPatientAsync("p1")).Active);
     }
 
     [Fact]
@@ -110,23 +106,29 @@ public sealed class SqliteFhirStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"id":"x"}""")]
-    [InlineData("""{"resourceType":"patient","id":"x"}""")]
-    [InlineData("""{"resourceType":"Pat1ent","id":"x"}""")]
-    [InlineData("""{"resourceType":"","id":"x"}""")]
-    [InlineData("""{"resourceType":5,"id":"x"}""")]
-    [InlineData("""{"resourceType":"Patient"}""")]
-    [InlineData("""{"resourceType":"Patient","id":""}""")]
-    [InlineData("""{"resourceType":"Patient","id":"a b"}""")]
-    [InlineData("""{"resourceType":"Patient","id":"a/b"}""")]
-    [InlineData("""{"resourceType":"Patient","id":"a_b"}""")]
-    [InlineData("""{"resourceType":"Patient","id":12}""")]
-    [InlineData("""{"resourceType":"Patient","id":"x","meta":"v1"}""")]
-    public async Task UpsertAsync_WhenResourceTypeOrIdInvalid_ShouldThrowValidation(string json)
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("a b")]
+    [InlineData("a/b")]
+    [InlineData("a_b")]
+    public async Task UpsertAsync_WhenIdInvalid_ShouldThrowValidation(string? id)
     {
-        var error = await Assert.ThrowsAsync<ValidationException>(() => store.UpsertAsync(JsonNode.Parse(json)!.AsObject()));
+        var error = await Assert.ThrowsAsync<ValidationException>(() => store.UpsertAsync(Patient(id)));
 
         Assert.Equal("fhir.invalid_resource", error.Code);
+    }
+
+    [Theory]
+    [InlineData("patient", "x", """{"resourceType":"patient","id":"x"}""")]
+    [InlineData("Pat1ent", "x", """{"resourceType":"Pat1ent","id":"x"}""")]
+    [InlineData("", "x", """{"resourceType":"","id":"x"}""")]
+    [InlineData("Condition", "x", """{"resourceType":"Condition","id":"x"}""")]
+    [InlineData("Patient", "a b", """{"resourceType":"Patient","id":"a b"}""")]
+    [InlineData("Patient", "x", """{"resourceType":"Patient","id":"x","meta":"v1"}""")]
+    public async Task WriteAsync_WhenJsonResourceTypeIdOrMetaInvalid_ShouldThrowValidation(string resourceType, string id, string json)
+    {
+        await Assert.ThrowsAsync<ValidationException>(
+            () => store.WriteAsync([new FhirWrite(resourceType, id, JsonNode.Parse(json)!.AsObject(), IfMatch: null)]));
     }
 
     [Fact]
@@ -134,8 +136,8 @@ public sealed class SqliteFhirStoreTests : IDisposable
     {
         var max = new string('a', 63) + ".";
 
-        Assert.Equal("1", await store.UpsertAsync(new JsonObject { ["resourceType"] = "Patient", ["id"] = max }));
-        await Assert.ThrowsAsync<ValidationException>(() => store.UpsertAsync(new JsonObject { ["resourceType"] = "Patient", ["id"] = max + "b" }));
+        Assert.Equal("1", await store.UpsertAsync(new Patient { Id = max }));
+        await Assert.ThrowsAsync<ValidationException>(() => store.UpsertAsync(new Patient { Id = max + "b" }));
     }
 
     [Fact]
@@ -244,7 +246,7 @@ public sealed class SqliteFhirStoreTests : IDisposable
         });
 
         Assert.Equal(Enumerable.Range(1, Workers * PerWorker), versions.SelectMany(v => v).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).Order());
-        Assert.Equal($"{Workers * PerWorker}", (string?)(await store.ReadAsync("Patient", "p1"))!["meta"]!["versionId"]);
+        Assert.Equal($"{Workers * PerWorker}", (await ReadPatientAsync("p1")).Meta!.VersionId);
         Assert.Equal(Workers * PerWorker, (await store.HistoryAsync("Patient", "p1")).Count);
     }
 
@@ -252,9 +254,16 @@ public sealed class SqliteFhirStoreTests : IDisposable
     [InlineData("patient", "p1")]
     [InlineData("Patient", "../p1")]
     [InlineData("Patient", "")]
+    [InlineData("Condition", "c1")]
     public async Task ReadAndDeleteAsync_WhenAddressInvalid_ShouldThrowValidation(string resourceType, string id)
     {
         await Assert.ThrowsAsync<ValidationException>(() => store.ReadAsync(resourceType, id));
         await Assert.ThrowsAsync<ValidationException>(() => store.DeleteAsync(resourceType, id));
+    }
+
+    [Fact]
+    public async Task SearchAsync_WhenTypeIsNotInTheModel_ShouldThrowValidation()
+    {
+        await Assert.ThrowsAsync<ValidationException>(() => store.SearchAsync("Condition", new Dictionary<string, string>()));
     }
 }

@@ -32,6 +32,7 @@ public sealed class SqliteRecordStoreTests : IDisposable
         Assert.Null(await store.GetAsync("img-2"));
     }
 
+    // Feature: medvision-ai-platform, Property 24: a second image record with an existing id is refused.
     [Fact]
     public async Task CreateAsync_WhenIdExists_ShouldThrowConflictAndKeepOriginal()
     {

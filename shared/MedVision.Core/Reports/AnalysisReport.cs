@@ -4,11 +4,12 @@ using MedVision.Core.Analysis;
 namespace MedVision.Core.Reports;
 
 /// <summary>
-/// The structured report (spec: DiagnosticReport). Properties are declared in the spec's section order
-/// (header, summary, findings, visualizations, confidence, recommendations, disclaimer, footer) so every
-/// report serializes with the same structure (Property 22).
+/// The structured report, report.json (the spec's "DiagnosticReport"; named AnalysisReport so it does not shadow the
+/// FHIR resource of that name, which the report stage writes next to it). Properties are declared in the spec's
+/// section order (header, summary, findings, visualizations, confidence, recommendations, disclaimer, footer) so
+/// every report serializes with the same structure (Property 22).
 /// </summary>
-public sealed record DiagnosticReport
+public sealed record AnalysisReport
 {
     public const string Disclaimer =
         "AI-generated preliminary findings. Requires validation by licensed healthcare professional.";
