@@ -38,7 +38,7 @@ public sealed class ProgressPrinter(TextWriter output)
         var stage = e.Stage?.WireName() ?? "-";
         var text = e.Type switch
         {
-            PipelineEventType.ImageUploaded => $"{"upload",-13} ok            {e.Detail}",
+            PipelineEventType.ImageUploaded => $"{PipelineStage.Upload.WireName(),-13} ok            {e.Detail}",
             PipelineEventType.StageCompleted => string.Create(
                 CultureInfo.InvariantCulture, $"{stage,-13} ok {e.DurationMs,8:0.0} ms  {e.Detail}"),
             PipelineEventType.StageDegraded => $"{stage,-13} DEGRADED (continuing without it): {e.Detail}",

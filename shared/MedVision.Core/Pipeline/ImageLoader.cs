@@ -19,7 +19,7 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
             ? (await objects.GetAsync(record.StorageLocation, ct))?.Content
             : await archive.GetAsync(record.StorageLocation, ct);
         return bytes ?? throw new NotFoundException(
-            "image.original_missing", $"The original upload of image {record.ImageId} is missing from {record.StorageType} storage.");
+            "image.original_missing", $"The original upload of image {record.ImageId} is missing from {record.StorageType.WireName()} storage.");
     }
 
     /// <summary>Where a client retrieves the original: the object store's URL or the archive's.</summary>

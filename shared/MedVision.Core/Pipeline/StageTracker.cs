@@ -38,10 +38,6 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         return records.UpdateAsync(imageId, r => r.BeginStage(stage, now), ct);
     }
 
-    /// <summary>A stage's own data on the record mid-stage (no state change, no event): e.g. ids reserved before external writes.</summary>
-    public Task<ImageRecord> RecordAsync(string imageId, Func<ImageRecord, ImageRecord> apply, CancellationToken ct) =>
-        records.UpdateAsync(imageId, apply, ct);
-
     /// <summary>The report's ids, reserved on the record the first time (from <paramref name="fresh"/>) and reused after.</summary>
     public async Task<ReportIds> ReserveReportAsync(ImageRecord record, Func<ReportIds> fresh, CancellationToken ct)
     {
