@@ -147,6 +147,7 @@ public static class ExternalTools
         "pydicom" => "python3-pydicom python3-numpy",
         "jsonschema" => "python3-jsonschema",
         "botocore" => "python3-botocore",
+        "moto_server" => "moto[server] (on the machine image)",
         "gdcmconv" or "gdcmdump" or "gdcmimg" or "gdcmraw" or "gdcminfo" => "libgdcm-tools",
         "dciodvfy" or "dcdump" or "dcsqueeze" => "dicom3tools",
         "pngcheck" => "pngcheck",
