@@ -61,7 +61,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
 
         Directory.CreateDirectory(options.OutputDirectory);
         var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
-        using var platform = LocalPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes);
+        using var platform = CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes);
 
         var printer = new ProgressPrinter(output);
         if (options.ModelEndpoint is { } endpoint)
@@ -87,7 +87,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
     }
 
     private async Task<ImageOutcome> ProcessAsync(
-        LocalPlatform platform, ProgressPrinter printer, string file, string label, AnalyzeOptions options, CancellationToken ct)
+        CliPlatform platform, ProgressPrinter printer, string file, string label, AnalyzeOptions options, CancellationToken ct)
     {
         byte[] content;
         try
@@ -148,7 +148,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         : path;
 
     /// <summary>Copies an image's results out of the twins: analysis, heatmaps, report, FHIR bundle, record.</summary>
-    public static async Task ExportAsync(LocalPlatform platform, ImageRecord record, string outDir, CancellationToken ct)
+    public static async Task ExportAsync(CliPlatform platform, ImageRecord record, string outDir, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(record);

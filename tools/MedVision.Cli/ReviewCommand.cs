@@ -37,7 +37,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        using var platform = LocalPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint);
+        using var platform = CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint);
         if (await platform.Platform.Records.GetAsync(options.ImageId, ct) is not { } record)
         {
             error.WriteLine($"error: no image {options.ImageId} in {stateDir}");
@@ -86,7 +86,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        using var platform = LocalPlatform.Create(stateDir);
+        using var platform = CliPlatform.Create(stateDir);
         ReportReviewResult result;
         try
         {

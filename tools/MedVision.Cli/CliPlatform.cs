@@ -13,28 +13,42 @@ using MedVision.Models;
 namespace MedVision.Cli;
 
 /// <summary>
-/// The composition root of the local run: embedded twins for every AWS service, the reference models in process (or
-/// a model server over HTTP), and the ASL interpreter running the real state machine file. It builds the
-/// <see cref="Core.Ports.Platform"/> once per command; everything else comes from <see cref="Services"/>.
+/// The composition root of the `medvision` commands: the real state machine file run in this process by the ASL
+/// interpreter (Step Functions cannot run the pipeline's Lambda tasks offline), the handlers it calls, and the ports
+/// those use — the embedded twins (<see cref="Create"/>), or every storage, inference and event port on its AWS adapter
+/// (<see cref="CreateAws"/>). It builds the <see cref="Core.Ports.Platform"/> once per command; everything else comes
+/// from <see cref="Services"/>.
 /// </summary>
-public sealed class LocalPlatform : IDisposable
+public sealed class CliPlatform : IDisposable
 {
     public const string StateMachineResource = "analysis-pipeline.asl.json";
 
     private readonly StreamWriter metricsFile;
-    private readonly HttpClient? http;
-    private readonly SqliteRecordStore records;
-    private readonly SqliteFhirStore fhir;
+    private readonly List<IDisposable> owned = [];
 
-    private LocalPlatform(string stateDirectory, TimeProvider time, IIdGenerator ids, Func<double> random, Uri? modelEndpoint, ModelRoutingOptions routes)
+    /// <param name="ports">Builds the platform around the workflow, event bus and metrics made here; adds what it opens to the list.</param>
+    private CliPlatform(
+        string stateDirectory, TimeProvider time, Func<double> random,
+        Func<LocalWorkflow, InProcessEventBus, IMetrics, List<IDisposable>, Platform> ports)
     {
         Directory.CreateDirectory(stateDirectory);
         StateDirectory = stateDirectory;
-        var objects = new DiskObjectStore(Path.Combine(stateDirectory, "objects"));
-        records = new SqliteRecordStore(Path.Combine(stateDirectory, "records.db"));
-        fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
         Events = new InProcessEventBus();
         metricsFile = new StreamWriter(Path.Combine(stateDirectory, "metrics.jsonl"), append: true);
+        Workflow = CreateWorkflow(() => Handlers!, time, Path.Combine(stateDirectory, "workflow.db"), random);
+        Services = new PipelineServices(ports(Workflow, Events, new EmfMetricsWriter(metricsFile, time), owned));
+        Handlers = HandlerCatalog.Create(Services);
+    }
+
+    private static Platform LocalPorts(
+        string stateDirectory, TimeProvider time, IIdGenerator ids, Uri? modelEndpoint, ModelRoutingOptions routes,
+        LocalWorkflow workflow, InProcessEventBus events, IMetrics metrics, List<IDisposable> owned)
+    {
+        var objects = new DiskObjectStore(Path.Combine(stateDirectory, "objects"));
+        var records = new SqliteRecordStore(Path.Combine(stateDirectory, "records.db"));
+        owned.Add(records);
+        var fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
+        owned.Add(fhir);
 
         IInferenceEndpoint inference;
         if (modelEndpoint is null)
@@ -46,27 +60,26 @@ public sealed class LocalPlatform : IDisposable
         else
         {
             // The router holds each call to the 30 s budget, so the client itself never times out.
-            http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            owned.Add(http);
             inference = new HttpInferenceEndpoint(http, modelEndpoint);
         }
 
-        Workflow = CreateWorkflow(() => Handlers!, time, Path.Combine(stateDirectory, "workflow.db"), random);
-        Services = new PipelineServices(new Platform
+        return new Platform
         {
             Objects = objects,
             Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time),
             Fhir = fhir,
             Records = records,
             Inference = inference,
-            Workflow = Workflow,
-            Events = Events,
+            Workflow = workflow,
+            Events = events,
             ReportSigner = LocalReportKey.OpenOrCreate(stateDirectory),
-            Metrics = new EmfMetricsWriter(metricsFile, time),
+            Metrics = metrics,
             Time = time,
             Ids = ids,
             Options = new PipelineOptions { Routes = routes },
-        });
-        Handlers = HandlerCatalog.Create(Services);
+        };
     }
 
     public string StateDirectory { get; }
@@ -85,14 +98,17 @@ public sealed class LocalPlatform : IDisposable
     /// <summary>The ASL interpreter, for commands that wait on an execution.</summary>
     public LocalWorkflow Workflow { get; }
 
-    public static LocalPlatform Create(
+    /// <summary>Every port on its embedded twin, kept in <paramref name="stateDirectory"/>.</summary>
+    public static CliPlatform Create(
         string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
         Uri? modelEndpoint = null, ModelRoutingOptions? routes = null)
     {
         var t = time ?? TimeProvider.System;
-        return new LocalPlatform(
-            stateDirectory, t, ids ?? new UuidV7IdGenerator(t), random ?? Random.Shared.NextDouble, modelEndpoint,
-            routes ?? ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable)));
+        var i = ids ?? new UuidV7IdGenerator(t);
+        var r = routes ?? ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable));
+        return new CliPlatform(
+            stateDirectory, t, random ?? Random.Shared.NextDouble,
+            (workflow, events, metrics, owned) => LocalPorts(stateDirectory, t, i, modelEndpoint, r, workflow, events, metrics, owned));
     }
 
     /// <summary>
@@ -115,9 +131,11 @@ public sealed class LocalPlatform : IDisposable
     public void Dispose()
     {
         Workflow.Dispose();
-        records.Dispose();
-        fhir.Dispose();
-        http?.Dispose();
+        foreach (var d in owned)
+        {
+            d.Dispose();
+        }
+
         metricsFile.Dispose();
     }
 }
