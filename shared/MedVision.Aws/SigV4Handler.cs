@@ -1,27 +1,34 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal.Auth;
+using Amazon.Util;
 
 namespace MedVision.Aws;
 
 /// <summary>
 /// Signs every request that passes through it with AWS Signature Version 4 (AWS4-HMAC-SHA256, header form) for one
-/// service and region: the one signing path of the hand-written AWS clients. Written over
-/// System.Security.Cryptography, so the clients need no SDK.
+/// service and region: the one signing path of the hand-written AWS clients. AWSSDK.Core's <see cref="AWS4Signer"/>
+/// canonicalizes the path and headers, builds the canonical request and computes the signature (ADR 6); the canonical
+/// query string is ours (<see cref="AwsQueryString"/>), because the SDK's sorts parameters before encoding them and
+/// so disagrees with AWS and botocore whenever encoding changes their order (a repeated name with a non-ASCII value,
+/// <c>a-b</c> next to <c>a/b</c>).
 /// </summary>
 /// <remarks>
-/// <para>Per request it asks the credentials provider (so rotating role or STS credentials stay fresh) and the clock,
-/// rewrites the query into SigV4 canonical form (<see cref="AwsQueryString.Canonical"/>) so what is sent is exactly
-/// what is signed, and adds X-Amz-Date, X-Amz-Content-SHA256 (SHA-256 of the body; an empty body hashes the empty
-/// string), X-Amz-Security-Token for temporary credentials, and Authorization. It signs host, content-type and every
-/// x-amz-* header on the request (X-Amz-Target of the JSON 1.0/1.1 protocols included).</para>
+/// <para>Per request it asks the credentials provider (so rotating role or STS credentials stay fresh) and the injected
+/// clock (the signing time is <see cref="TimeProvider.GetUtcNow"/>, never the SDK's clock-skew-corrected now), rewrites
+/// the query into SigV4 canonical form so what is sent is exactly what is signed, and adds X-Amz-Date,
+/// X-Amz-Content-SHA256 (SHA-256 of the body; an empty body hashes the empty string), X-Amz-Security-Token for
+/// temporary credentials, and Authorization. It signs host, content-type and every x-amz-* header on the request
+/// (X-Amz-Target of the JSON 1.0/1.1 protocols included) and nothing else, so a header the transport adds or changes
+/// (Content-Length, User-Agent) cannot break the signature.</para>
 /// <para>Paths are URI-encoded once more per segment, as SigV4 asks of every service but S3 (which is not signed
-/// here). Signing again (a retry through the same handler) replaces the previous signature.</para>
+/// here). Signing again (a retry through the same handler) replaces the previous signature. A credentials provider
+/// that fails (no credentials, the container or instance credential endpoint down) surfaces as an
+/// <see cref="HttpRequestException"/>, the failure <see cref="AwsHttp"/> maps to the service being unavailable.</para>
 /// </remarks>
 public sealed class SigV4Handler : DelegatingHandler
 {
-    public const string Algorithm = "AWS4-HMAC-SHA256";
+    // The signing headers of a previous pass, removed so a re-signed request carries each once.
+    private static readonly string[] SigningHeaders = ["Authorization", "X-Amz-Date", "X-Amz-Content-SHA256", "X-Amz-Security-Token"];
 
     private readonly Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
     private readonly TimeProvider time;
@@ -49,9 +56,21 @@ public sealed class SigV4Handler : DelegatingHandler
         ArgumentNullException.ThrowIfNull(request);
         // Buffers the content once; the inner handler then sends these same bytes.
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        var current = await credentials(cancellationToken);
+        var current = await CredentialsAsync(cancellationToken);
         Sign(request, body, current, time.GetUtcNow());
         return await base.SendAsync(request, cancellationToken);
+    }
+
+    private async ValueTask<AwsCredentials> CredentialsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await credentials(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not HttpRequestException)
+        {
+            throw new HttpRequestException($"No AWS credentials to sign with: {e.Message}", e);
+        }
     }
 
     private void Sign(HttpRequestMessage request, byte[] body, AwsCredentials current, DateTimeOffset now)
@@ -69,78 +88,79 @@ public sealed class SigV4Handler : DelegatingHandler
             request.RequestUri = uri;
         }
 
-        var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var date = amzDate[..8];
-        var payloadHash = Hex(SHA256.HashData(body));
-
-        request.Headers.Remove("X-Amz-Date");
-        request.Headers.Remove("X-Amz-Content-SHA256");
-        request.Headers.Remove("X-Amz-Security-Token");
-        request.Headers.Authorization = null;
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
-        request.Headers.TryAddWithoutValidation("X-Amz-Content-SHA256", payloadHash);
-        if (current.SessionToken is not null)
+        foreach (var name in SigningHeaders)
         {
-            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", current.SessionToken);
+            request.Headers.Remove(name);
         }
 
-        // Host is what HttpClient will send: the authority, with the port only when it is not the scheme's default.
-        var host = request.Headers.Host ?? (uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port.ToString(CultureInfo.InvariantCulture)}");
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["host"] = host };
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (request.Headers.Host is { } host)
+        {
+            headers["host"] = host;
+        }
+
         foreach (var (name, values) in request.Headers)
         {
-            var lower = name.ToLowerInvariant();
-            if (lower.StartsWith("x-amz-", StringComparison.Ordinal))
+            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase))
             {
-                headers[lower] = CanonicalValue(values);
+                headers[name] = string.Join(',', values.Select(v => v.Trim()));
             }
         }
 
         if (request.Content?.Headers.ContentType is { } contentType)
         {
-            headers["content-type"] = CanonicalValue([contentType.ToString()]);
+            headers["content-type"] = contentType.ToString();
         }
 
-        var signedHeaders = string.Join(';', headers.Keys);
-        var canonicalRequest = string.Join('\n',
-            request.Method.Method.ToUpperInvariant(),
-            CanonicalPath(uri),
-            query,
-            string.Concat(headers.Select(h => $"{h.Key}:{h.Value}\n")),
-            signedHeaders,
-            payloadHash);
-
-        var scope = $"{date}/{Region}/{Service}/aws4_request";
-        var stringToSign = string.Join('\n', Algorithm, amzDate, scope, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest))));
-        var key = Hmac(Encoding.UTF8.GetBytes("AWS4" + current.SecretAccessKey), date);
-        key = Hmac(key, Region);
-        key = Hmac(key, Service);
-        key = Hmac(key, "aws4_request");
-        var signature = Hex(Hmac(key, stringToSign));
-
-        request.Headers.Authorization = new AuthenticationHeaderValue(
-            Algorithm, $"Credential={current.AccessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-    }
-
-    private static string CanonicalPath(Uri uri)
-    {
-        var path = uri.AbsolutePath;
-        if (path.Length == 0)
+        var signed = SdkSigV4.Sign(uri, request.Method.Method, headers, query, body, current, Region, Service, now.UtcDateTime);
+        foreach (var (name, value) in signed)
         {
-            return "/";
+            request.Headers.TryAddWithoutValidation(name, value);
         }
-
-        // AbsolutePath is percent-encoded once (a space is %20, é is %C3%A9); SigV4 (non-S3) encodes each segment again.
-        return string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
     }
 
-    /// <summary>Trimmed, inner runs of spaces collapsed to one, several values joined with commas.</summary>
-    private static string CanonicalValue(IEnumerable<string> values) =>
-        string.Join(',', values.Select(v => string.Join(' ', v.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))));
+    /// <summary>
+    /// The SDK's SigV4 steps with our canonical query: a subclass only to reach AWS4Signer's protected canonicalization
+    /// (its public SignRequest and the AWSSigV4Signer facade canonicalize the query themselves).
+    /// </summary>
+    private sealed class SdkSigV4 : AWS4Signer
+    {
+        /// <summary>The headers to add: X-Amz-Date, X-Amz-Content-SHA256, X-Amz-Security-Token when set, Authorization.</summary>
+        public static List<KeyValuePair<string, string>> Sign(
+            Uri uri, string method, Dictionary<string, string> headers, string canonicalQuery, byte[] body,
+            AwsCredentials credentials, string region, string service, DateTime signedAt)
+        {
+            var endpoint = new Uri(uri.GetLeftPart(UriPartial.Authority));
+            // Adds host (the authority, with a port only when it is not the scheme's default) and x-amz-date.
+            InitializeHeaders(headers, endpoint, signedAt);
+            var payloadHash = AWSSDKUtils.ToHex(ComputeHash(body), lowercase: true);
+            headers[HeaderKeys.XAmzContentSha256Header] = payloadHash;
+            if (credentials.SessionToken is { } token)
+            {
+                headers[HeaderKeys.XAmzSecurityTokenHeader] = token;
+            }
 
-    private static byte[] Hmac(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
+            var sorted = SortAndPruneHeaders(headers);
+            // uri.AbsolutePath is encoded once already; one more pass (doubleEncode false) is the non-S3 canonical path.
+            var canonicalRequest = CanonicalizeRequest(endpoint, uri.AbsolutePath, method, sorted, canonicalQuery, payloadHash, null, false);
+            var result = ComputeSignature(
+                new ImmutableCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken),
+                region, signedAt, service, CanonicalizeHeaderNames(sorted), canonicalRequest);
 
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+            List<KeyValuePair<string, string>> added =
+            [
+                new(HeaderKeys.XAmzDateHeader, headers[HeaderKeys.XAmzDateHeader]),
+                new(HeaderKeys.XAmzContentSha256Header, payloadHash),
+                new(HeaderKeys.AuthorizationHeader, result.ForAuthorizationHeader),
+            ];
+            if (credentials.SessionToken is { } sessionToken)
+            {
+                added.Add(new(HeaderKeys.XAmzSecurityTokenHeader, sessionToken));
+            }
+
+            return added;
+        }
+    }
 }
 
 /// <summary>Query strings the way SigV4 canonicalizes them.</summary>

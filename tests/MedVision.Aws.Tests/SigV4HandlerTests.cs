@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using MedVision.Core;
 using MedVision.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -212,5 +213,23 @@ public sealed class SigV4HandlerTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(2, asked);
         Assert.All(server.Requests, r => Assert.True(r.SignatureValid, r.Reason));
+    }
+
+    [Fact]
+    public async Task SendAsync_WhenTheCredentialsProviderFails_ShouldBeTheServiceUnavailableAndSendNothing()
+    {
+        var sent = 0;
+        using var http = AwsHttp.CreateClient(Service, Region, _ => throw new InvalidOperationException("no credential source"), clock, new TamperHandler(_ =>
+        {
+            Interlocked.Increment(ref sent);
+            return Task.CompletedTask;
+        }));
+        var client = new AwsHttp(http, new AwsErrorMapper("States", AwsExceptions.Store("states.invalid", "states.not_found", "states.conflict")));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{Loopback.FreePort()}/executions"));
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => client.SendAsync(request, "ListExecutions", CancellationToken.None));
+
+        Assert.Contains("no credential source", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, sent);
     }
 }
