@@ -43,7 +43,7 @@ public sealed record AwsSettings
     public static IReadOnlyList<AwsSetting> Variables { get; } =
     [
         new(RegionVariable, AwsSettingUse.Required, null,
-            $"The region of every data service (Lambda sets it). {DefaultRegionVariable} is read when it is unset."),
+            $"The region of every data service (Lambda sets it); when unset, {DefaultRegionVariable}, then the AWS profile's region."),
         new(BucketVariable, AwsSettingUse.Required, null,
             "The S3 bucket of uploads and derived files (raw/, preprocessed/, heatmaps/, reports/, analysis/, uploads/)."),
         new(KmsKeyVariable, AwsSettingUse.Optional, null,
@@ -96,13 +96,15 @@ public sealed record AwsSettings
 
     /// <summary>Reads the process environment.</summary>
     public static AwsSettings FromEnvironment(bool requireStateMachine = false) =>
-        FromEnvironment(Environment.GetEnvironmentVariable, requireStateMachine);
+        FromEnvironment(Environment.GetEnvironmentVariable, requireStateMachine, () => AwsRegionChain.Resolve());
 
     /// <summary>
     /// Reads the settings; every problem (each missing or malformed variable) is named in one
     /// <see cref="ValidationException"/> with code <c>config.missing</c> or <c>config.invalid</c>.
     /// </summary>
-    public static AwsSettings FromEnvironment(Func<string, string?> environment, bool requireStateMachine = false)
+    /// <param name="regionFallback">Asked when neither region variable is set (the process root asks the SDK's profile files).</param>
+    public static AwsSettings FromEnvironment(
+        Func<string, string?> environment, bool requireStateMachine = false, Func<string?>? regionFallback = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         string? Read(string name) => environment(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
@@ -119,7 +121,7 @@ public sealed record AwsSettings
             return value ?? "";
         }
 
-        var region = Read(RegionVariable) ?? Read(DefaultRegionVariable);
+        var region = Read(RegionVariable) ?? Read(DefaultRegionVariable) ?? regionFallback?.Invoke();
         if (region is null)
         {
             missing.Add(RegionVariable);
