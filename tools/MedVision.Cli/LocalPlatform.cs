@@ -54,6 +54,7 @@ public sealed class LocalPlatform : IDisposable
         Services = new PipelineServices(new Platform
         {
             Objects = objects,
+            Uploads = new DiskUploadSessions(objects),
             Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time),
             Fhir = fhir,
             Records = records,
