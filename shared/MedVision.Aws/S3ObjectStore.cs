@@ -32,15 +32,14 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly S3ObjectStoreOptions options;
     private readonly S3Presigner presigner;
 
-    public S3ObjectStore(IAmazonS3 s3, S3ObjectStoreOptions options, TimeProvider time)
+    public S3ObjectStore(IAmazonS3 s3, S3ObjectStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(s3);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         this.s3 = s3;
         this.options = options;
-        presigner = new S3Presigner(s3, options, time);
+        presigner = new S3Presigner(s3, options);
     }
 
     public string Bucket => options.Bucket;
@@ -152,7 +151,7 @@ public sealed class S3ObjectStore : IObjectStore
         return keys;
     }
 
-    /// <summary>A presigned GET valid for <see cref="S3ObjectStoreOptions.PresignedUrlLifetime"/> (one hour) from the injected clock's now.</summary>
+    /// <summary>A presigned GET valid for <see cref="S3ObjectStoreOptions.PresignedUrlLifetime"/> (one hour) from signing.</summary>
     public string UrlFor(string key)
     {
         ObjectKeyRules.ValidateKey(key);

@@ -1,20 +1,23 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using Amazon.Util;
 
 namespace MedVision.Aws;
 
 /// <summary>Presigned URLs for one bucket, shared by the object store (GET) and the upload sessions (part PUT).</summary>
-internal sealed class S3Presigner(IAmazonS3 s3, S3ObjectStoreOptions options, TimeProvider time)
+internal sealed class S3Presigner(IAmazonS3 s3, S3ObjectStoreOptions options)
 {
     /// <summary>
-    /// Presigns <paramref name="request"/> to expire <see cref="S3ObjectStoreOptions.PresignedUrlLifetime"/> after the
-    /// injected clock's now. The SDK signs with its own clock (X-Amz-Date, corrected for skew) and turns Expires into
-    /// X-Amz-Expires from it, so in production the injected clock is the system clock and the two agree.
+    /// Presigns <paramref name="request"/> to expire <see cref="S3ObjectStoreOptions.PresignedUrlLifetime"/> after it is
+    /// signed. The SDK stamps X-Amz-Date from its own clock (the system clock, corrected for skew against AWS) and turns
+    /// the absolute Expires into X-Amz-Expires against that same clock, with no way to inject another. So Expires is
+    /// taken from the SDK's clock too: an injected clock that differs (a test's fake clock) would give a URL that is
+    /// already expired or lives for months.
     /// </summary>
     public string Presign(GetPreSignedUrlRequest request, string operation)
     {
         request.BucketName = options.Bucket;
-        request.Expires = time.GetUtcNow().UtcDateTime + options.PresignedUrlLifetime;
+        request.Expires = AWSSDKUtils.CorrectedUtcNow + options.PresignedUrlLifetime;
         // The SDK writes https unless told otherwise; an endpoint override on plain http (moto, a local stand-in) keeps http.
         if (s3.Config.ServiceURL is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.S3;
 using Amazon.S3.Model;
 using MedVision.Core;
@@ -31,15 +32,14 @@ public sealed class S3UploadSessions : IUploadSessions
     private readonly S3ObjectStoreOptions options;
     private readonly S3Presigner presigner;
 
-    public S3UploadSessions(IAmazonS3 s3, S3ObjectStoreOptions options, TimeProvider time)
+    public S3UploadSessions(IAmazonS3 s3, S3ObjectStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(s3);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         this.s3 = s3;
         this.options = options;
-        presigner = new S3Presigner(s3, options, time);
+        presigner = new S3Presigner(s3, options);
     }
 
     public Task<UploadSession> BeginAsync(string key, string contentType, CancellationToken cancellationToken = default)
@@ -85,12 +85,12 @@ public sealed class S3UploadSessions : IUploadSessions
                 parts.Add(new UploadedPart(part.PartNumber ?? 0, part.ETag, part.Size ?? 0));
             }
 
-            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextPartNumberMarker?.ToString()))
+            if (page.IsTruncated != true || page.NextPartNumberMarker is not { } next)
             {
                 break;
             }
 
-            marker = page.NextPartNumberMarker.ToString();
+            marker = next.ToString(CultureInfo.InvariantCulture);
         }
 
         return parts.OrderBy(p => p.PartNumber).ToList();

@@ -440,8 +440,8 @@ public sealed class S3ObjectStoreContractTests(S3MotoFixture moto, ITestOutputHe
             bucket = await S3Clients.NewBucketAsync(s3);
             // Pages of two keys, so every listing here follows continuation tokens.
             var options = new S3ObjectStoreOptions { Bucket = bucket, KmsKeyId = moto.KmsKeyArn, ListPageSize = 2 };
-            Store = new S3ObjectStore(s3, options, TimeProvider.System);
-            Uploads = new S3UploadSessions(s3, options, TimeProvider.System);
+            Store = new S3ObjectStore(s3, options);
+            Uploads = new S3UploadSessions(s3, options);
         }
 
         return true;

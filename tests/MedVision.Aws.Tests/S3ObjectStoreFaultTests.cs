@@ -57,8 +57,8 @@ public sealed class S3ObjectStoreFaultTests(S3MotoFixture moto, ITestOutputHelpe
         // A short timeout so a delayed answer is a timeout within the test.
         proxied = S3Clients.Create(proxy.Address, MaxErrorRetry, TimeSpan.FromSeconds(1));
         var options = new S3ObjectStoreOptions { Bucket = bucket, KmsKeyId = moto.KmsKeyArn };
-        store = new S3ObjectStore(proxied, options, TimeProvider.System);
-        uploads = new S3UploadSessions(proxied, options, TimeProvider.System);
+        store = new S3ObjectStore(proxied, options);
+        uploads = new S3UploadSessions(proxied, options);
         return true;
     }
 
