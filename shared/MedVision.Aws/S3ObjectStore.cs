@@ -16,7 +16,10 @@ namespace MedVision.Aws;
 /// <remarks>
 /// <para>Retries: the client's SDK retry policy (standard mode) and nothing more here. It retries throttling
 /// (503 SlowDown), 5xx, timeouts and dropped connections; every call this adapter makes is safe to repeat: PutObject
-/// replaces the whole object with the same bytes, GET/HEAD/LIST read, DeleteObject is idempotent.</para>
+/// replaces the whole object with the same bytes, GET/HEAD/LIST read, DeleteObject is idempotent. A connection reset
+/// before any answer may also be resent by .NET's connection pool, so the wire can see more attempts than the SDK's
+/// count (S3ObjectStoreFaultTests measures both). A body cut short while the caller streams it is not retried: the
+/// read throws <see cref="StorageUnavailableException"/>.</para>
 /// <para>Errors: a missing key is null/false, never an exception. Every other S3 answer goes through the shared
 /// <see cref="AwsErrorMapper"/> (codes "storage.invalid_request" / "storage.not_found"); throttling, 5xx, 403
 /// AccessDenied (IAM or key policy; see S3Errors), a missing bucket and every failure without an answer (after the
