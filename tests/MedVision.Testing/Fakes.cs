@@ -39,9 +39,75 @@ public sealed class InMemoryObjectStore : IObjectStore
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<string>>(Objects.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList());
 
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult<Stream?>(Objects.TryGetValue(key, out var o) ? new MemoryStream(o.Content, writable: false) : null);
+
     public string UrlFor(string key) => $"memory://objects/{key}";
 
     public string S3UriFor(string key) => $"s3://memory/{key}";
+}
+
+/// <summary>Multipart uploads into an <see cref="InMemoryObjectStore"/>, with the same rules as the S3 and disk adapters.</summary>
+public sealed class InMemoryUploadSessions(InMemoryObjectStore objects) : IUploadSessions
+{
+    private readonly ConcurrentDictionary<string, (string Key, string ContentType, ConcurrentDictionary<int, byte[]> Parts)> uploads = new(StringComparer.Ordinal);
+    private int next;
+
+    public Task<UploadSession> BeginAsync(string key, string contentType, CancellationToken cancellationToken = default)
+    {
+        MultipartUploads.ValidateKey(key);
+        var id = $"upload-{Interlocked.Increment(ref next):D4}";
+        uploads[id] = (key, contentType, new ConcurrentDictionary<int, byte[]>());
+        return Task.FromResult(new UploadSession(key, id));
+    }
+
+    public string PartUrl(UploadSession session, int partNumber)
+    {
+        MultipartUploads.ValidateSession(session);
+        MultipartUploads.ValidatePartNumber(partNumber);
+        return $"memory://uploads/{session.UploadId}/{partNumber}";
+    }
+
+    public Task<IReadOnlyList<UploadedPart>> ListPartsAsync(UploadSession session, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<UploadedPart>>(
+            Find(session).Parts.OrderBy(p => p.Key).Select(p => new UploadedPart(p.Key, $"\"{p.Key}-{p.Value.Length}\"", p.Value.Length)).ToList());
+
+    public async Task<UploadedPart> UploadPartAsync(UploadSession session, int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        MultipartUploads.ValidatePartNumber(partNumber);
+        var upload = Find(session);
+        MultipartUploads.ValidatePartSize(session, content.Length);
+        upload.Parts[partNumber] = content.ToArray();
+        return (await ListPartsAsync(session, cancellationToken)).Single(p => p.PartNumber == partNumber);
+    }
+
+    public async Task<CompletedUpload> CompleteAsync(UploadSession session, CancellationToken cancellationToken = default)
+    {
+        var upload = Find(session);
+        var parts = await ListPartsAsync(session, cancellationToken);
+        var total = MultipartUploads.CheckCompletable(session, parts);
+        if (total > PipelineOptions.MaxUploadBytes)
+        {
+            await AbortAsync(session, cancellationToken);
+            throw MultipartUploads.TooLarge(session, total);
+        }
+
+        var content = upload.Parts.OrderBy(p => p.Key).SelectMany(p => p.Value).ToArray();
+        await objects.PutAsync(session.Key, content, upload.ContentType, cancellationToken);
+        uploads.TryRemove(session.UploadId, out _);
+        return new CompletedUpload(session.Key, total);
+    }
+
+    public Task<bool> AbortAsync(UploadSession session, CancellationToken cancellationToken = default) =>
+        Task.FromResult(uploads.TryRemove(session.UploadId, out _));
+
+    private (string Key, string ContentType, ConcurrentDictionary<int, byte[]> Parts) Find(UploadSession session)
+    {
+        MultipartUploads.ValidateSession(session);
+        return uploads.TryGetValue(session.UploadId, out var upload) && upload.Key == session.Key
+            ? upload
+            : throw MultipartUploads.NotFound(session);
+    }
 }
 
 public sealed class InMemoryArchive : IImageArchive

@@ -17,6 +17,9 @@ public sealed class TestPlatform
 
     public IObjectStore Objects { get; init; } = new InMemoryObjectStore();
 
+    /// <summary>Uploads into <see cref="Objects"/> when it is an in-memory store (else into a store of their own) unless set.</summary>
+    public IUploadSessions? Uploads { get; init; }
+
     public IImageArchive Archive { get; init; } = new InMemoryArchive();
 
     public IFhirStore Fhir { get; init; } = new InMemoryFhirStore();
@@ -40,6 +43,7 @@ public sealed class TestPlatform
     public Platform Platform(IWorkflow? workflow = null) => new()
     {
         Objects = Objects,
+        Uploads = Uploads ?? new InMemoryUploadSessions(Objects as InMemoryObjectStore ?? new InMemoryObjectStore()),
         Archive = Archive,
         Fhir = Fhir,
         Records = Records,

@@ -68,6 +68,7 @@ public sealed class CliPlatform : IDisposable
         return new Platform
         {
             Objects = objects,
+            Uploads = new DiskUploadSessions(objects),
             Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time),
             Fhir = fhir,
             Records = records,

@@ -12,6 +12,9 @@ public sealed record Platform
 {
     public required IObjectStore Objects { get; init; }
 
+    /// <summary>Multipart uploads into <see cref="Objects"/> (large files, resumable).</summary>
+    public required IUploadSessions Uploads { get; init; }
+
     public required IImageArchive Archive { get; init; }
 
     public required IFhirStore Fhir { get; init; }

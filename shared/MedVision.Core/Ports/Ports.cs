@@ -11,6 +11,14 @@ public interface IObjectStore
     /// <summary>Returns null when the key does not exist.</summary>
     Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens the object for reading without holding all of it in memory (large uploads); null when the key does not
+    /// exist. The caller disposes the stream. The default reads the whole object through <see cref="GetAsync"/>, so a
+    /// decorator that only overrides GetAsync still sees every read; the adapters stream.
+    /// </summary>
+    async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default) =>
+        await GetAsync(key, cancellationToken) is { } found ? new MemoryStream(found.Content, writable: false) : null;
+
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);

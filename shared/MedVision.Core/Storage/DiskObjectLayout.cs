@@ -14,8 +14,6 @@ public sealed class DiskObjectLayout
     /// <summary>Names starting with this are the twins' own files (temp files, sidecars), never objects.</summary>
     public const string ReservedPrefix = ".mv-";
 
-    private static readonly char[] InvalidNameChars = Path.GetInvalidFileNameChars();
-
     private readonly string rootWithSeparator;
 
     public DiskObjectLayout(string root, string bucket = DefaultBucket)
@@ -93,49 +91,7 @@ public sealed class DiskObjectLayout
     /// <summary>Maps a key to its file path, rejecting anything that is not a plain relative S3-style key.</summary>
     public string PathFor(string key)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length == 0)
-        {
-            throw new ArgumentException("Object key must not be empty.", nameof(key));
-        }
-
-        if (key.Contains('\\', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Object key '{key}' must use forward slashes, not backslashes.", nameof(key));
-        }
-
-        if (key[0] == '/' || Path.IsPathRooted(key))
-        {
-            throw new ArgumentException($"Object key '{key}' must be relative, not absolute.", nameof(key));
-        }
-
-        if (key.Any(char.IsControl))
-        {
-            throw new ArgumentException("Object key must not contain control characters.", nameof(key));
-        }
-
-        foreach (var segment in key.Split('/'))
-        {
-            if (segment.Length == 0 || segment is "." or "..")
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' has an empty, '.' or '..' segment; keys cannot navigate folders.", nameof(key));
-            }
-
-            // Per OS: only NUL and '/' on Unix, but also ':', '*', '?', '"', '<', '>', '|' on Windows laptops.
-            if (segment.IndexOfAny(InvalidNameChars) >= 0)
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' has a character this file system cannot hold in a file name.", nameof(key));
-            }
-
-            if (IsReserved(segment))
-            {
-                throw new ArgumentException(
-                    $"Object key '{key}' uses the reserved name prefix '{ReservedPrefix}'.", nameof(key));
-            }
-        }
-
+        ObjectKeyRules.ValidateKey(key);
         var path = Path.GetFullPath(Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar)));
         // Belt and braces: the checks above should make this impossible, but escaping the root must never happen.
         if (!path.StartsWith(rootWithSeparator, StringComparison.Ordinal))

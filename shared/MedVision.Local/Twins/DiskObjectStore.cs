@@ -74,6 +74,50 @@ public sealed class DiskObjectStore : IObjectStore
         }
     }
 
+    /// <summary>
+    /// Opens the object's file for reading. Writers replace files by atomic rename, so the open stream keeps reading the
+    /// version it opened even if the key is overwritten or deleted meanwhile.
+    /// </summary>
+    public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathFor(key);
+        using (await locks.AcquireAsync(key, cancellationToken))
+        {
+            // File.Exists is false for directories: a key that is only a "folder" of other keys is not an object.
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            try
+            {
+                return new FileStream(
+                    path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves a finished file (on the same file system, e.g. a joined multipart upload under the root's reserved folder)
+    /// into place as the object at <paramref name="key"/>: one rename, so readers see the old object or the new one.
+    /// </summary>
+    internal async Task CommitFileAsync(string key, string file, string contentType, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
+        var path = PathFor(key);
+        var meta = JsonNodes.ToUtf8(new JsonObject { ["content_type"] = contentType }, indented: false);
+        using (await locks.AcquireAsync(key, cancellationToken))
+        {
+            await TwinFiles.WriteAtomicAsync(SidecarFor(path), meta, cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Move(file, path, overwrite: true);
+        }
+    }
+
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = PathFor(key);
@@ -93,7 +137,7 @@ public sealed class DiskObjectStore : IObjectStore
 
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        ValidatePrefix(prefix);
+        ObjectKeyRules.ValidatePrefix(prefix);
         cancellationToken.ThrowIfCancellationRequested();
 
         // Only walk the deepest folder the prefix fully names, not the whole store.
@@ -149,17 +193,6 @@ public sealed class DiskObjectStore : IObjectStore
     public string S3UriFor(string key) => layout.S3UriFor(key);
 
     private string PathFor(string key) => layout.PathFor(key);
-
-    private static void ValidatePrefix(string prefix)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Contains('\\', StringComparison.Ordinal) || prefix.StartsWith('/') || Path.IsPathRooted(prefix)
-            || prefix.Any(char.IsControl) || prefix.Split('/').Any(s => s is "." or ".."))
-        {
-            throw new ArgumentException(
-                $"List prefix '{prefix}' must be a relative key prefix without '.', '..' or backslashes.", nameof(prefix));
-        }
-    }
 
     private static bool IsReserved(string segment) => DiskObjectLayout.IsReserved(segment);
 
