@@ -117,6 +117,38 @@ public sealed class DynamoDbRecordStoreFaultTests(MotoFixture moto, ITestOutputH
     }
 
     [Fact]
+    public async Task UpdateAsync_WhenDynamoRefusesTheItemAsTooLarge_ShouldThrowValidationWithoutRetrying()
+    {
+        if (!await StartAsync())
+        {
+            return;
+        }
+
+        var error = await Assert.ThrowsAsync<ValidationException>(
+            () => store.UpdateAsync("img-1", r => r with { ErrorMessage = new string('x', 500_000) }));
+
+        Assert.Equal("record.invalid", error.Code);
+        Assert.DoesNotContain("xxxx", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, standIn!.Requests.Count); // the read and one write
+        Assert.Equal(1, (await store.GetAsync("img-1"))!.Version);
+    }
+
+    [Fact]
+    public async Task GetAsync_WhenTheTableDoesNotExist_ShouldThrowStorageUnavailable()
+    {
+        if (!await StartAsync())
+        {
+            return;
+        }
+
+        var missing = new DynamoDbRecordStore(client!, new DynamoDbRecordStoreOptions { TableName = "no-such-table" });
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => missing.GetAsync("img-1"));
+
+        Assert.Contains("ResourceNotFoundException", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetAsync_WhenTheConnectionDropsOnce_ShouldRetryAndSucceed()
     {
         if (!await StartAsync())
