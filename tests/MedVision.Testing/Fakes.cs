@@ -401,6 +401,31 @@ public sealed class InMemoryRecordStore : IRecordStore
             return Task.FromResult<IReadOnlyList<AuditEntry>>(Audit.Where(a => a.ResourceId == resourceId).ToList());
         }
     }
+
+    public Dictionary<(string UserId, string Key), IdempotencyRecord> IdempotencyRecords { get; } = [];
+
+    public Task<IdempotencyRecord> ClaimIdempotencyKeyAsync(IdempotencyRecord candidate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        lock (gate)
+        {
+            var key = (candidate.UserId, candidate.Key);
+            if (!IdempotencyRecords.TryGetValue(key, out var stored) || stored.ExpiresAt <= candidate.CreatedAt)
+            {
+                IdempotencyRecords[key] = stored = candidate;
+            }
+
+            return Task.FromResult(stored);
+        }
+    }
+
+    public Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string userId, string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(IdempotencyRecords.TryGetValue((userId, key), out var stored) && stored.ExpiresAt > now ? stored : null);
+        }
+    }
 }
 
 /// <summary>Records started executions instead of running them.</summary>

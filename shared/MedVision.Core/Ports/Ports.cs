@@ -125,9 +125,36 @@ public interface IRecordStore
     Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string resourceId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims an upload's Idempotency-Key for <see cref="IdempotencyRecord.UserId"/> (first claim wins) and returns the
+    /// record now stored under it: <paramref name="candidate"/> when the key is new (or its earlier record expired as of
+    /// the candidate's <see cref="IdempotencyRecord.CreatedAt"/>), otherwise the earlier, unchanged record. Safe to retry:
+    /// a replayed claim of the same candidate returns the candidate.
+    /// </summary>
+    Task<IdempotencyRecord> ClaimIdempotencyKeyAsync(IdempotencyRecord candidate, CancellationToken cancellationToken = default);
+
+    /// <summary>The record stored under the user's key, or null when there is none or it expired as of <paramref name="now"/>.</summary>
+    Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string userId, string key, DateTimeOffset now, CancellationToken cancellationToken = default);
 }
 
 public sealed record RecordPage(IReadOnlyList<ImageRecord> Items, string? NextCursor);
+
+/// <summary>
+/// What an upload's Idempotency-Key stands for: the user's key, a hash of the request it came with (a reused key
+/// with a different request is the client's error) and the image the upload was given. Kept until
+/// <see cref="ExpiresAt"/> (stores may keep times to the whole second: the DynamoDB TTL attribute is in seconds).
+/// Ids and a hash only, never request content.
+/// </summary>
+public sealed record IdempotencyRecord
+{
+    public required string UserId { get; init; }
+    public required string Key { get; init; }
+    public required string RequestHash { get; init; }
+    public required string ImageId { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+}
 
 /// <summary>A model endpoint (SageMaker Runtime InvokeEndpoint).</summary>
 public interface IInferenceEndpoint

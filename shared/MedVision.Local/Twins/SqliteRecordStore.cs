@@ -11,7 +11,7 @@ using Microsoft.Data.Sqlite;
 namespace MedVision.Local.Twins;
 
 /// <summary>
-/// The DynamoDB twin: image records and the audit trail in one SQLite file. Records are stored whole as JSON
+/// The DynamoDB twin: image records, the audit trail and upload idempotency records in one SQLite file. Records are stored whole as JSON
 /// (the source-generated <see cref="MedVisionJsonContext"/>) with the queried fields copied into columns.
 /// </summary>
 /// <remarks>
@@ -42,6 +42,15 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
             body TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS audit_resource_ts ON audit (resource_id, ts_ms);
+        CREATE TABLE IF NOT EXISTS idempotency (
+            user_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            image_id TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            PRIMARY KEY (user_id, key)
+        );
         """;
 
     private readonly SqliteTwinDb db;
@@ -205,7 +214,72 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
         return entries;
     }
 
+    /// <summary>One statement: insert, or replace a record that expired as of the candidate's creation; else keep the earlier one.</summary>
+    public async Task<IdempotencyRecord> ClaimIdempotencyKeyAsync(IdempotencyRecord candidate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrWhiteSpace(candidate.UserId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(candidate.Key);
+        await using var connection = db.Open();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                INSERT INTO idempotency (user_id, key, request_hash, image_id, created_ms, expires_ms)
+                VALUES ($user, $key, $hash, $image, $created, $expires)
+                ON CONFLICT (user_id, key) DO UPDATE SET
+                    request_hash = excluded.request_hash, image_id = excluded.image_id,
+                    created_ms = excluded.created_ms, expires_ms = excluded.expires_ms
+                WHERE idempotency.expires_ms <= excluded.created_ms;
+                """;
+            command.Parameters.AddWithValue("$user", candidate.UserId);
+            command.Parameters.AddWithValue("$key", candidate.Key);
+            command.Parameters.AddWithValue("$hash", candidate.RequestHash);
+            command.Parameters.AddWithValue("$image", candidate.ImageId);
+            command.Parameters.AddWithValue("$created", candidate.CreatedAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$expires", candidate.ExpiresAt.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await ReadIdempotencyAsync(connection, candidate.UserId, candidate.Key, cancellationToken)
+            ?? throw new InvalidDataException($"The idempotency record of user {candidate.UserId} vanished after its claim.");
+    }
+
+    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string userId, string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = db.Open();
+        var stored = await ReadIdempotencyAsync(connection, userId, key, cancellationToken);
+        return stored is not null && stored.ExpiresAt > now ? stored : null;
+    }
+
     public void Dispose() => db.Dispose();
+
+    private static async Task<IdempotencyRecord?> ReadIdempotencyAsync(
+        SqliteConnection connection, string userId, string key, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT request_hash, image_id, created_ms, expires_ms FROM idempotency WHERE user_id = $user AND key = $key;
+            """;
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$key", key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new IdempotencyRecord
+        {
+            UserId = userId,
+            Key = key,
+            RequestHash = reader.GetString(0),
+            ImageId = reader.GetString(1),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+        };
+    }
 
     private static async Task<(ImageRecord Record, long Version)?> ReadAsync(
         SqliteConnection connection, string imageId, CancellationToken cancellationToken)

@@ -24,11 +24,16 @@ public abstract record Fault
     /// <summary>Reads the request, then closes the connection without an answer.</summary>
     public static Fault Drop() => new DropFault();
 
+    /// <summary>Forwards the request upstream, then closes the connection without the answer: the work was done, the client cannot know.</summary>
+    public static Fault DropAnswer() => new DropAnswerFault();
+
     internal sealed record AnswerFault(int Status, string ContentType, string Body, IReadOnlyDictionary<string, string> Headers) : Fault;
 
     internal sealed record DelayFault(TimeSpan Time) : Fault;
 
     internal sealed record DropFault : Fault;
+
+    internal sealed record DropAnswerFault : Fault;
 }
 
 /// <summary>
@@ -99,6 +104,9 @@ public sealed class FaultyStandIn : IAsyncDisposable
     {
         var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         seen.Enqueue($"{context.Request.Method} {target}");
+        // One connection per request: a client never resends on a reused connection that died (SocketsHttpHandler
+        // does that by itself, unseen by the SDK), so Requests counts the adapter's own retries.
+        context.Response.Headers.Connection = "close";
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         var body = buffer.ToArray();
@@ -131,10 +139,10 @@ public sealed class FaultyStandIn : IAsyncDisposable
                 break;
         }
 
-        await ForwardAsync(context, upstream, target, body);
+        await ForwardAsync(context, upstream, target, body, dropAnswer: fault is Fault.DropAnswerFault);
     }
 
-    private async Task ForwardAsync(HttpContext context, Uri upstream, string target, byte[] body)
+    private async Task ForwardAsync(HttpContext context, Uri upstream, string target, byte[] body, bool dropAnswer)
     {
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(upstream, target));
         if (body.Length > 0 || context.Request.ContentLength is not null)
@@ -158,6 +166,12 @@ public sealed class FaultyStandIn : IAsyncDisposable
         // Keep the client's Host: the SigV4 signature covers it.
         request.Headers.Host = context.Request.Host.Value;
         using var response = await upstreamClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+        if (dropAnswer)
+        {
+            context.Abort();
+            return;
+        }
+
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
