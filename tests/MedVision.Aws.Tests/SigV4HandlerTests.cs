@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
