@@ -17,7 +17,7 @@ public sealed class HealthLakeFaultTests(ITestOutputHelper output) : IAsyncLifet
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
     private HealthLakeTwin twin = null!;
     private FaultyStandIn proxy = null!;
-    private HttpClient http = null!;
+    private readonly List<HttpClient> clients = [];
     private HealthLakeFhirStore store = null!;
     private bool ready;
 
@@ -31,16 +31,23 @@ public sealed class HealthLakeFaultTests(ITestOutputHelper output) : IAsyncLifet
 
         twin = await HealthLakeTwin.StartAsync(temp.File("twin.db"), clock);
         proxy = await FaultyStandIn.StartAsync(twin.Address);
-        http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, clock);
-        http.Timeout = TimeSpan.FromSeconds(2);
-        store = new HealthLakeFhirStore(http, twin.Options with { Endpoint = new Uri(proxy.Address, $"datastore/{HealthLakeTwin.DatastoreId}/r4/") });
+        store = Store();
+    }
+
+    /// <param name="timeout">The client's timeout: short only where a test wants one (the twin's botocore check takes a while).</param>
+    private HealthLakeFhirStore Store(TimeSpan? timeout = null)
+    {
+        var http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, clock);
+        http.Timeout = timeout ?? http.Timeout;
+        clients.Add(http);
+        return new HealthLakeFhirStore(http, twin.Options with { Endpoint = new Uri(proxy.Address, $"datastore/{HealthLakeTwin.DatastoreId}/r4/") });
     }
 
     public async Task DisposeAsync()
     {
         if (ready)
         {
-            http.Dispose();
+            clients.ForEach(c => c.Dispose());
             await proxy.DisposeAsync();
             await twin.DisposeAsync();
         }
@@ -79,7 +86,7 @@ public sealed class HealthLakeFaultTests(ITestOutputHelper output) : IAsyncLifet
 
         proxy.Next(Fault.Delay(TimeSpan.FromMinutes(2)));
 
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.ReadAsync("Patient", "p-2"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(TimeSpan.FromSeconds(2)).ReadAsync("Patient", "p-2"));
 
         Assert.Single(proxy.Requests);
     }
