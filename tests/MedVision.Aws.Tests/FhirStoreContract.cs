@@ -3,6 +3,7 @@ using MedVision.Core.Ports;
 using MedVision.Fhir;
 using MedVision.Local.Twins;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;

@@ -4,6 +4,7 @@ using MedVision.Core;
 using MedVision.Core.Ports;
 using MedVision.Fhir;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Reports;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MedVision.Aws.Tests;

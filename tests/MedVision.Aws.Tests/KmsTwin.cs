@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MedVision.Twins;
 using Microsoft.AspNetCore.Http;
 
 namespace MedVision.Aws.Tests;

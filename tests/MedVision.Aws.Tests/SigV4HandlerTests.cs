@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using MedVision.Core;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 

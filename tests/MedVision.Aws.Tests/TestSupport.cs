@@ -65,35 +65,3 @@ internal static class Oracle
     /// <summary>True when botocore is there (the twin needs it); skips, or throws under MEDVISION_REQUIRE_ORACLES=1.</summary>
     public static bool Available(ITestOutputHelper output) => ExternalTools.Require(output.WriteLine, "botocore");
 }
-
-/// <summary>botocore's verdict (sigv4_verify.py) on one request's SigV4 signature, for the loopback twins.</summary>
-internal static class SigV4Oracle
-{
-    public static (bool Valid, string Reason) Verify(
-        string method, string url, JsonArray[] headers, byte[] body, AwsCredentials credentials, string region, string service, DateTimeOffset now)
-    {
-        var python = ExternalTools.BotocorePython ?? throw new InvalidOperationException("No python with botocore for the SigV4 oracle.");
-        var input = new JsonObject
-        {
-            ["method"] = method,
-            ["url"] = url,
-            ["headers"] = new JsonArray(headers.Select(JsonNode? (h) => h).ToArray()),
-            ["body_b64"] = Convert.ToBase64String(body),
-            ["access_key"] = credentials.AccessKeyId,
-            ["secret_key"] = credentials.SecretAccessKey,
-            ["session_token"] = credentials.SessionToken,
-            ["region"] = region,
-            ["service"] = service,
-            ["now"] = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
-        };
-        var script = System.IO.Path.Combine(AppContext.BaseDirectory, "sigv4_verify.py");
-        var (exit, stdout, stderr) = ExternalTools.Run(python, [script], stdin: Encoding.UTF8.GetBytes(input.ToJsonString()));
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"sigv4_verify.py failed ({exit}): {stderr}");
-        }
-
-        var verdict = JsonNode.Parse(stdout)!;
-        return ((bool)verdict["ok"]!, (string?)verdict["reason"] ?? "");
-    }
-}

@@ -68,6 +68,7 @@ namespace MedVision.Cli
             root.Subcommands.Add(MakeSamples());
             root.Subcommands.Add(Image());
             root.Subcommands.Add(Dicom());
+            root.Subcommands.Add(TwinCommand.Create());
             root.Subcommands.Add(Help(root));
             CommandLineApp.RejectOptionLikeArguments(root);
             return root;

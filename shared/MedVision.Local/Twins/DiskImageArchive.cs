@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MedVision.Core;
 using MedVision.Core.Json;
 using MedVision.Core.Ports;
 
@@ -16,7 +17,9 @@ namespace MedVision.Local.Twins;
 /// The image set id is derived from the image id (first 16 bytes of its SHA-256, lowercase hex: HealthImaging's
 /// 32-character format), so storing the same image again lands in the same set: retries are idempotent, and a
 /// store of identical bytes keeps the original metadata. Storing different bytes for the same image replaces them.
-/// Safe for concurrent use within one process (per-image-set lock, atomic file writes).
+/// Safe for concurrent use within one process (per-image-set lock, atomic file writes). Input that is not a Part 10
+/// file (no "DICM" at byte 128) is refused with <see cref="ValidationException"/> <c>archive.not_part10</c>, as
+/// HealthImaging refuses it.
 /// </remarks>
 public sealed class DiskImageArchive : IImageArchive
 {
@@ -59,6 +62,11 @@ public sealed class DiskImageArchive : IImageArchive
 
     public async Task<ArchivedImageSet> StoreAsync(string imageId, ReadOnlyMemory<byte> part10, CancellationToken cancellationToken = default)
     {
+        if (part10.Length < 132 || !part10.Span.Slice(128, 4).SequenceEqual("DICM"u8))
+        {
+            throw new ValidationException("archive.not_part10", $"Image {imageId} is not a DICOM Part 10 file (no DICM prefix at byte 128).");
+        }
+
         var imageSetId = ImageSetIdFor(imageId);
         var folder = Path.Combine(datastoreRoot, imageSetId);
         var instancePath = Path.Combine(folder, InstanceFileName);

@@ -3,11 +3,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MedVision.Aws;
 using MedVision.Core;
 using MedVision.Local.Twins;
 using Microsoft.AspNetCore.Http;
 
-namespace MedVision.Aws.Tests;
+namespace MedVision.Twins;
 
 /// <summary>
 /// A loopback stand-in for HealthLake's FHIR REST API on a <see cref="SigV4LoopbackServer"/>, storing resources in a
@@ -24,12 +25,19 @@ public sealed class HealthLakeTwin : IAsyncDisposable
     public static readonly AwsCredentials Credentials = new("AKIDTWINEXAMPLE", "twin/secret+key", "twin-session-token");
 
     private readonly SqliteFhirStore backend;
+    private readonly AwsCredentials credentials;
+    private readonly string region;
     private readonly ConcurrentQueue<(int Status, string? Body)> scripted = new();
     private readonly ConcurrentDictionary<string, (string Type, string Id)> createdByKey = new();
     private SigV4LoopbackServer server = null!;
     private int nextId;
 
-    private HealthLakeTwin(SqliteFhirStore backend) => this.backend = backend;
+    private HealthLakeTwin(SqliteFhirStore backend, AwsCredentials credentials, string region)
+    {
+        this.backend = backend;
+        this.credentials = credentials;
+        this.region = region;
+    }
 
     public ConcurrentQueue<TwinRequest> Requests => server.Requests;
 
@@ -37,12 +45,34 @@ public sealed class HealthLakeTwin : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
-    public HealthLakeOptions Options => new(Region, DatastoreId) { Endpoint = Endpoint };
+    public HealthLakeOptions Options => new(region, DatastoreId) { Endpoint = Endpoint };
 
-    public static async Task<HealthLakeTwin> StartAsync(string databasePath, TimeProvider clock)
+    /// <summary>The signing region requests must name.</summary>
+    public string SigningRegion => region;
+
+    /// <summary>The server's root, e.g. http://127.0.0.1:41234/ (the FHIR base is <see cref="Endpoint"/>).</summary>
+    public Uri Address => server.Address;
+
+    /// <summary>The credentials requests must be signed with.</summary>
+    public AwsCredentials SigningCredentials => credentials;
+
+    /// <param name="databasePath">The SQLite file that holds the resources (created when missing).</param>
+    /// <param name="credentials">The key requests must be signed with; <see cref="Credentials"/> when null.</param>
+    /// <param name="port">The loopback port; 0 lets the OS pick.</param>
+    /// <param name="region">The signing region requests must name; <see cref="Region"/> when null.</param>
+    public static async Task<HealthLakeTwin> StartAsync(string databasePath, TimeProvider clock, AwsCredentials? credentials = null, int port = 0, string? region = null)
     {
-        var twin = new HealthLakeTwin(new SqliteFhirStore(databasePath, clock));
-        twin.server = await SigV4LoopbackServer.StartAsync(Credentials, Region, HealthLakeFhirStore.Service, clock, twin.HandleAsync);
+        var twin = new HealthLakeTwin(new SqliteFhirStore(databasePath, clock), credentials ?? Credentials, region ?? Region);
+        try
+        {
+            twin.server = await SigV4LoopbackServer.StartAsync(twin.credentials, twin.region, HealthLakeFhirStore.Service, clock, twin.HandleAsync, port);
+        }
+        catch
+        {
+            twin.backend.Dispose();
+            throw;
+        }
+
         twin.Endpoint = new Uri(twin.server.Address, $"datastore/{DatastoreId}/r4/");
         return twin;
     }

@@ -1,4 +1,4 @@
-"""Independent SigV4 check for the HealthLake twin: recomputes a request's signature with botocore.
+"""Independent SigV4 check for the loopback twins: recomputes a request's signature with botocore.
 
 stdin: one JSON object {method, url, headers: [[name, value], ...], body_b64, access_key, secret_key,
 session_token, region, service, now (yyyymmddThhmmssZ, the twin's clock)}.
