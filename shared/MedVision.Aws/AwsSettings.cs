@@ -29,6 +29,8 @@ public sealed record AwsSettings
     public const string BucketVariable = "MEDVISION_BUCKET";
     public const string KmsKeyVariable = "MEDVISION_KMS_KEY_ID";
     public const string TableVariable = "MEDVISION_TABLE";
+    public const string AuditTableVariable = "MEDVISION_AUDIT_TABLE";
+    public const string IdempotencyTableVariable = "MEDVISION_IDEMPOTENCY_TABLE";
     public const string HealthImagingVariable = "MEDVISION_HEALTHIMAGING_DATASTORE_ID";
     public const string HealthLakeVariable = "MEDVISION_HEALTHLAKE_DATASTORE_ID";
     public const string StateMachineVariable = "MEDVISION_STATE_MACHINE_ARN";
@@ -38,6 +40,8 @@ public sealed record AwsSettings
     public const string RegionVariable = "AWS_REGION";
     public const string DefaultRegionVariable = "AWS_DEFAULT_REGION";
     public const string DefaultEventBus = "default";
+    public const string DefaultAuditTable = MedVisionTables.AuditDefaultName;
+    public const string DefaultIdempotencyTable = MedVisionTables.IdempotencyDefaultName;
 
     /// <summary>Every variable, in the order docs/configuration.md lists them.</summary>
     public static IReadOnlyList<AwsSetting> Variables { get; } =
@@ -49,7 +53,11 @@ public sealed record AwsSettings
         new(KmsKeyVariable, AwsSettingUse.Optional, null,
             "The KMS key id or ARN every S3 object is encrypted with (SSE-KMS); unset, the bucket's default encryption applies."),
         new(TableVariable, AwsSettingUse.Required, null,
-            "The DynamoDB table of image records, audit entries and upload idempotency keys (the MedVisionImages design)."),
+            "The DynamoDB table of image records (the spec's MedVisionImages: image_id + timestamp, the user_id-timestamp-index GSI)."),
+        new(AuditTableVariable, AwsSettingUse.Optional, DefaultAuditTable,
+            "The DynamoDB table of audit entries (resource_id + entry_key)."),
+        new(IdempotencyTableVariable, AwsSettingUse.Optional, DefaultIdempotencyTable,
+            "The DynamoDB table of upload idempotency keys (user_id + idempotency_key, expiring by TTL)."),
         new(HealthImagingVariable, AwsSettingUse.Required, null,
             "The AWS HealthImaging data store that DICOM uploads are stored in (DICOMweb STOW-RS)."),
         new(HealthLakeVariable, AwsSettingUse.Required, null,
@@ -75,6 +83,10 @@ public sealed record AwsSettings
     public string? KmsKeyId { get; init; }
 
     public required string Table { get; init; }
+
+    public string AuditTable { get; init; } = DefaultAuditTable;
+
+    public string IdempotencyTable { get; init; } = DefaultIdempotencyTable;
 
     public required string HealthImagingDatastoreId { get; init; }
 
@@ -133,6 +145,8 @@ public sealed record AwsSettings
             Bucket = Need(BucketVariable),
             KmsKeyId = Read(KmsKeyVariable),
             Table = Need(TableVariable),
+            AuditTable = Read(AuditTableVariable) ?? DefaultAuditTable,
+            IdempotencyTable = Read(IdempotencyTableVariable) ?? DefaultIdempotencyTable,
             HealthImagingDatastoreId = Need(HealthImagingVariable),
             HealthLakeDatastoreId = Need(HealthLakeVariable),
             StateMachineArn = requireStateMachine ? Need(StateMachineVariable) : Read(StateMachineVariable),

@@ -9,7 +9,10 @@ using MedVision.Fhir;
 
 namespace MedVision.Aws;
 
-/// <summary>Where a HealthLake data store is. <see cref="Endpoint"/> overrides the regional URL (tests, VPC endpoints).</summary>
+/// <summary>
+/// Where a HealthLake data store is. <see cref="Endpoint"/> replaces the regional host (AWS_ENDPOINT_URL_HEALTHLAKE, a
+/// twin, a VPC endpoint); the data store's path stays.
+/// </summary>
 public sealed record HealthLakeOptions(string Region, string DatastoreId)
 {
     public Uri? Endpoint { get; init; }
@@ -22,8 +25,9 @@ public sealed record HealthLakeOptions(string Region, string DatastoreId)
     {
         get
         {
-            var uri = Endpoint ?? new Uri($"https://healthlake.{Region}.amazonaws.com/datastore/{DatastoreId}/r4/");
-            return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+            var host = Endpoint ?? new Uri($"https://healthlake.{Region}.amazonaws.com/");
+            var root = host.AbsoluteUri.EndsWith('/') ? host : new Uri(host.AbsoluteUri + "/");
+            return new Uri(root, $"datastore/{DatastoreId}/r4/");
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class HealthLakeFaultTests(ITestOutputHelper output) : IAsyncLifet
         var http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, HealthLakeTwin.Region, HealthLakeTwin.Credentials, clock);
         http.Timeout = timeout ?? http.Timeout;
         clients.Add(http);
-        return new HealthLakeFhirStore(http, twin.Options with { Endpoint = new Uri(proxy.Address, $"datastore/{HealthLakeTwin.DatastoreId}/r4/") });
+        return new HealthLakeFhirStore(http, twin.Options with { Endpoint = proxy.Address });
     }
 
     public async Task DisposeAsync()

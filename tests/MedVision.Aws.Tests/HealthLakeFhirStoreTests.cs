@@ -258,7 +258,7 @@ public sealed class HealthLakeFhirStoreTests(ITestOutputHelper output) : IAsyncL
             return;
         }
 
-        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/datastore/x/r4/") };
+        var options = twin.Options with { Endpoint = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/") };
 
         await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(options: options).ReadAsync("Patient", "p1"));
     }

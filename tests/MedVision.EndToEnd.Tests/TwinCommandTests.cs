@@ -81,7 +81,7 @@ public sealed class TwinCommandTests(ITestOutputHelper output) : IDisposable
         using var http = AwsHttp.CreateClient(HealthLakeFhirStore.Service, "us-west-2", Key, TimeProvider.System);
         var store = new HealthLakeFhirStore(http, new HealthLakeOptions("us-west-2", HealthLakeTwin.DatastoreId)
         {
-            Endpoint = new Uri(address, $"datastore/{HealthLakeTwin.DatastoreId}/r4/"),
+            Endpoint = address,
         });
 
         var version = await store.UpsertAsync(new MedVision.Fhir.Patient { Id = "p-cli", Name = [new MedVision.Fhir.HumanName { Family = "Roe" }] });

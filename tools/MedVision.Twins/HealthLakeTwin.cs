@@ -45,7 +45,7 @@ public sealed class HealthLakeTwin : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
-    public HealthLakeOptions Options => new(region, DatastoreId) { Endpoint = Endpoint };
+    public HealthLakeOptions Options => new(region, DatastoreId) { Endpoint = server.Address };
 
     /// <summary>The signing region requests must name.</summary>
     public string SigningRegion => region;

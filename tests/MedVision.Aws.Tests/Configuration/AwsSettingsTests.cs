@@ -39,6 +39,8 @@ public sealed class AwsSettingsTests
         Assert.Equal("0123456789abcdef0123456789abcdef", settings.HealthImagingDatastoreId);
         Assert.Equal("fedcba9876543210fedcba9876543210", settings.HealthLakeDatastoreId);
         Assert.Equal("default", settings.EventBus);
+        Assert.Equal("MedVisionAudit", settings.AuditTable);
+        Assert.Equal("MedVisionIdempotency", settings.IdempotencyTable);
         Assert.Null(settings.KmsKeyId);
         Assert.Null(settings.StateMachineArn);
         Assert.Null(settings.ReportSigningKeyId);
