@@ -7,7 +7,11 @@ using MedVision.Testing.Aws;
 
 namespace MedVision.Aws.Tests.Clients;
 
-/// <summary>One moto_server per test class (or none when it is not installed: the tests then skip, with a note).</summary>
+/// <summary>
+/// One moto_server per test class (or none when it is not installed: the tests then skip, with a note). Its Step
+/// Functions engine stays off: moto runs one execution per server (see MotoServer.EnableStepFunctionsExecutionAsync),
+/// so the tests that execute state machines start their own.
+/// </summary>
 public sealed class MotoFixture : IAsyncLifetime
 {
     private readonly List<string> notes = [];
@@ -21,7 +25,6 @@ public sealed class MotoFixture : IAsyncLifetime
         if (MotoServer.Available(notes.Add))
         {
             Server = await MotoServer.StartAsync();
-            await Server.EnableStepFunctionsExecutionAsync();
         }
     }
 
