@@ -40,6 +40,7 @@ public abstract class EventPublisherContract : IAsyncLifetime
         Detail = stage is null ? null : "completed",
     };
 
+    // Feature: medvision-ai-platform, Property 30: an image.completed event reaches a subscriber of the bus, with its ids.
     [Fact]
     public async Task PublishAsync_WhenEventsArePublished_ShouldDeliverEachUnderItsWireNameWithItsIds()
     {
