@@ -12,7 +12,7 @@ namespace MedVision.Aws.Tests.Clients;
 /// Functions engine stays off: moto runs one execution per server (see MotoServer.EnableStepFunctionsExecutionAsync),
 /// so the tests that execute state machines start their own.
 /// </summary>
-public sealed class MotoFixture : IAsyncLifetime
+public sealed class ClientMotoFixture : IAsyncLifetime
 {
     private readonly List<string> notes = [];
 

@@ -6,7 +6,7 @@ using MedVision.Testing.Aws;
 namespace MedVision.Aws.Tests.Clients;
 
 /// <summary>EventBridgePublisher's failed entries and faults behind FaultyStandIn in front of moto_server.</summary>
-public sealed class EventBridgePublisherTests(MotoFixture moto, ITestOutputHelper output) : IClassFixture<MotoFixture>
+public sealed class EventBridgePublisherTests(ClientMotoFixture moto, ITestOutputHelper output) : IClassFixture<ClientMotoFixture>
 {
     private const string Json11 = "application/x-amz-json-1.1";
 
@@ -36,7 +36,7 @@ public sealed class EventBridgePublisherTests(MotoFixture moto, ITestOutputHelpe
             return;
         }
 
-        using var http = MotoFixture.Signed(EventBridgePublisher.Service);
+        using var http = ClientMotoFixture.Signed(EventBridgePublisher.Service);
         var publisher = new EventBridgePublisher(http, new EventBridgeOptions(MotoServer.Region, "no-such-bus") { Endpoint = server.Endpoint });
 
         var ex = await Assert.ThrowsAsync<NotFoundException>(() => publisher.PublishAsync(Completed));
@@ -75,7 +75,7 @@ public sealed class EventBridgePublisherTests(MotoFixture moto, ITestOutputHelpe
             "dropped" => Fault.Drop(),
             _ => Fault.Answer(200, Json11, $$"""{"FailedEntryCount":1,"Entries":[{"ErrorCode":"{{fault[6..]}}","ErrorMessage":"{{fault[6..]}} for the test"}]}"""),
         });
-        using var http = MotoFixture.Signed(EventBridgePublisher.Service, TimeSpan.FromMilliseconds(fault == "timeout" ? 300 : 30_000));
+        using var http = ClientMotoFixture.Signed(EventBridgePublisher.Service, TimeSpan.FromMilliseconds(fault == "timeout" ? 300 : 30_000));
         var publisher = new EventBridgePublisher(http, new EventBridgeOptions(MotoServer.Region, "medvision") { Endpoint = proxy.Address });
 
         var ex = await Assert.ThrowsAnyAsync<MedVisionException>(() => publisher.PublishAsync(Completed));

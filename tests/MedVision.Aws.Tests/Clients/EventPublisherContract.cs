@@ -91,7 +91,7 @@ public sealed class InProcessEventBusContractTests : EventPublisherContract, IDi
 }
 
 /// <summary>EventBridgePublisher against moto: a bus of its own per test, a rule on the source, an SQS queue as target.</summary>
-public sealed class EventBridgePublisherContractTests(MotoFixture moto, ITestOutputHelper output) : EventPublisherContract, IClassFixture<MotoFixture>
+public sealed class EventBridgePublisherContractTests(ClientMotoFixture moto, ITestOutputHelper output) : EventPublisherContract, IClassFixture<ClientMotoFixture>
 {
     private HttpClient? http;
     private AmazonSQSClient? sqs;
@@ -106,10 +106,10 @@ public sealed class EventBridgePublisherContractTests(MotoFixture moto, ITestOut
 
         if (http is null)
         {
-            sqs = MotoFixture.Sqs(server);
+            sqs = ClientMotoFixture.Sqs(server);
             var (bus, url) = await EventBridgeMoto.CreateBusToQueueAsync(server, sqs);
             queueUrl = url;
-            http = MotoFixture.Signed(EventBridgePublisher.Service);
+            http = ClientMotoFixture.Signed(EventBridgePublisher.Service);
             Publisher = new EventBridgePublisher(http, new EventBridgeOptions(MotoServer.Region, bus) { Endpoint = server.Endpoint });
         }
 
@@ -118,7 +118,7 @@ public sealed class EventBridgePublisherContractTests(MotoFixture moto, ITestOut
 
     protected override async Task<(string Type, PipelineEvent Event)> ReceiveAsync()
     {
-        var envelope = JsonNode.Parse(await MotoFixture.ReceiveAsync(sqs!, queueUrl))!;
+        var envelope = JsonNode.Parse(await ClientMotoFixture.ReceiveAsync(sqs!, queueUrl))!;
         Assert.Equal(EventBridgePublisher.DefaultSource, (string)envelope["source"]!);
         var detail = JsonSerializer.Deserialize(envelope["detail"]!.ToJsonString(), MedVisionJsonContext.Default.PipelineEvent)!;
         return ((string)envelope["detail-type"]!, detail);
@@ -140,7 +140,7 @@ internal static class EventBridgeMoto
     {
         var suffix = Guid.NewGuid().ToString("N")[..12];
         var bus = "medvision-" + suffix;
-        var (url, arn) = await MotoFixture.CreateQueueAsync(sqs, "events-" + suffix);
+        var (url, arn) = await ClientMotoFixture.CreateQueueAsync(sqs, "events-" + suffix);
         await Call(moto, "CreateEventBus", new JsonObject { ["Name"] = bus });
         await Call(moto, "PutRule", new JsonObject
         {
@@ -158,5 +158,5 @@ internal static class EventBridgeMoto
     }
 
     private static Task<JsonNode?> Call(MotoServer moto, string operation, JsonObject body) =>
-        MotoFixture.CallAsync(moto, EventBridgePublisher.Service, AwsJsonProtocol.Json11, "AWSEvents." + operation, body);
+        ClientMotoFixture.CallAsync(moto, EventBridgePublisher.Service, AwsJsonProtocol.Json11, "AWSEvents." + operation, body);
 }

@@ -118,7 +118,7 @@ public sealed class SageMakerRuntimeModelServerContractTests : InferenceEndpoint
     public override async Task InitializeAsync()
     {
         server = await ModelServerHost.StartAsync();
-        http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
         Endpoint = new SageMakerRuntimeEndpoint(http, new SageMakerRuntimeOptions("us-east-1") { Endpoint = server.Address });
     }
 

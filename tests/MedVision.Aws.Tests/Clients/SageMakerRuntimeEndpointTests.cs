@@ -8,7 +8,7 @@ using MedVision.Testing.Aws;
 namespace MedVision.Aws.Tests.Clients;
 
 /// <summary>SageMakerRuntimeEndpoint against moto_server's SageMaker Runtime, and its faults behind FaultyStandIn.</summary>
-public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputHelper output) : IClassFixture<MotoFixture>, IAsyncLifetime
+public sealed class SageMakerRuntimeEndpointTests(ClientMotoFixture moto, ITestOutputHelper output) : IClassFixture<ClientMotoFixture>, IAsyncLifetime
 {
     private static readonly EndpointInvocation Invocation =
         new(InferenceEndpointContract.Classifier, "primary", InferenceContract.ContentType, InferenceEndpointContract.ClassifyRequest("img-sm-1"));
@@ -62,7 +62,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
                 ["InvokedProductionVariant"] = "variant-b",
             }),
         }.ToJsonString());
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
 
         var response = await Endpoint(http, server.Endpoint).InvokeAsync(
             new EndpointInvocation("moto-endpoint", "variant-b", InferenceContract.ContentType, """{"request_id":"img-moto-1"}"""u8.ToArray()));
@@ -75,7 +75,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     [Fact]
     public async Task InvokeAsync_WhenTheBodyIsOverTheRequestLimit_ShouldRefuseBeforeSending()
     {
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
         var endpoint = new SageMakerRuntimeEndpoint(http, new SageMakerRuntimeOptions(MotoServer.Region) { Endpoint = proxy!.Address, MaxRequestBytes = 1000 });
 
         var ex = await Assert.ThrowsAsync<ValidationException>(() => endpoint.InvokeAsync(Invocation with { Body = new byte[1001] }));
@@ -87,7 +87,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     [Fact]
     public async Task InvokeAsync_WhenTheAnswerIsOverTheResponseLimit_ShouldThrowModelOutputInvalid()
     {
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
         var endpoint = new SageMakerRuntimeEndpoint(http, new SageMakerRuntimeOptions(MotoServer.Region) { Endpoint = proxy!.Address, MaxResponseBytes = 100 });
 
         var ex = await Assert.ThrowsAsync<ModelOutputInvalidException>(() => endpoint.InvokeAsync(Invocation));
@@ -107,7 +107,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     public async Task InvokeAsync_WhenSageMakerAnswersAnError_ShouldSendOnceAndThrowThePortsException(int status, string type, Type expected)
     {
         proxy!.Next(Fault.Answer(status, "application/json", $$"""{"message":"{{type}} for the test"}""", new Dictionary<string, string> { ["x-amzn-ErrorType"] = type }));
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
 
         var ex = await Assert.ThrowsAnyAsync<MedVisionException>(() => Endpoint(http, proxy.Address).InvokeAsync(Invocation));
 
@@ -120,7 +120,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     public async Task InvokeAsync_WhenNoAnswerWithinTheBudget_ShouldSendOnceAndThrowModelUnavailable()
     {
         proxy!.Next(Fault.Delay(TimeSpan.FromSeconds(20)));
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
 
         var ex = await Assert.ThrowsAsync<ModelUnavailableException>(() => Endpoint(http, proxy.Address, TimeSpan.FromMilliseconds(300)).InvokeAsync(Invocation));
 
@@ -132,7 +132,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     public async Task InvokeAsync_WhenTheConnectionDrops_ShouldSendOnceAndThrowModelUnavailable()
     {
         proxy!.Next(Fault.Drop());
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
 
         await Assert.ThrowsAsync<ModelUnavailableException>(() => Endpoint(http, proxy.Address).InvokeAsync(Invocation));
 
@@ -143,7 +143,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     public async Task InvokeAsync_WhenTheCallerCancels_ShouldStayACancellation()
     {
         proxy!.Next(Fault.Delay(TimeSpan.FromSeconds(20)));
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Endpoint(http, proxy.Address).InvokeAsync(Invocation, cancel.Token));
@@ -152,7 +152,7 @@ public sealed class SageMakerRuntimeEndpointTests(MotoFixture moto, ITestOutputH
     [Fact]
     public async Task InvokeAsync_WhenBehindTheProxyWithNoFault_ShouldReachTheModelServerSigned()
     {
-        using var http = MotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
+        using var http = ClientMotoFixture.Signed(SageMakerRuntimeEndpoint.Service);
 
         var response = await Endpoint(http, proxy!.Address).InvokeAsync(Invocation);
 

@@ -4,7 +4,7 @@ using MedVision.Testing.Aws;
 namespace MedVision.Aws.Tests.Clients;
 
 /// <summary>StepFunctionsWorkflow's faults behind FaultyStandIn in front of moto_server (engine off: no execution runs).</summary>
-public sealed class StepFunctionsWorkflowTests(MotoFixture moto, ITestOutputHelper output) : IClassFixture<MotoFixture>
+public sealed class StepFunctionsWorkflowTests(ClientMotoFixture moto, ITestOutputHelper output) : IClassFixture<ClientMotoFixture>
 {
     private const string StateMachineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:medvision-analysis-pipeline";
 
@@ -46,7 +46,7 @@ public sealed class StepFunctionsWorkflowTests(MotoFixture moto, ITestOutputHelp
 
         await using var proxy = await FaultyStandIn.StartAsync(server.Endpoint);
         proxy.Next(FaultFor(fault));
-        using var http = MotoFixture.Signed(StepFunctionsWorkflow.Service, TimeSpan.FromMilliseconds(fault == "timeout" ? 300 : 30_000));
+        using var http = ClientMotoFixture.Signed(StepFunctionsWorkflow.Service, TimeSpan.FromMilliseconds(fault == "timeout" ? 300 : 30_000));
         var workflow = new StepFunctionsWorkflow(http, new StepFunctionsOptions(MotoServer.Region, StateMachineArn) { Endpoint = proxy.Address });
 
         var ex = await Assert.ThrowsAnyAsync<MedVisionException>(() => workflow.SendTaskSuccessAsync("token-1", "{}"));
@@ -65,7 +65,7 @@ public sealed class StepFunctionsWorkflowTests(MotoFixture moto, ITestOutputHelp
 
         await using var proxy = await FaultyStandIn.StartAsync(server.Endpoint);
         proxy.Next(FaultFor("throttled"));
-        using var http = MotoFixture.Signed(StepFunctionsWorkflow.Service);
+        using var http = ClientMotoFixture.Signed(StepFunctionsWorkflow.Service);
         var workflow = new StepFunctionsWorkflow(http, new StepFunctionsOptions(MotoServer.Region, StateMachineArn) { Endpoint = proxy.Address });
 
         var ex = await Assert.ThrowsAsync<StorageUnavailableException>(() => workflow.StartAsync("img-throttled", "{}"));
@@ -82,7 +82,7 @@ public sealed class StepFunctionsWorkflowTests(MotoFixture moto, ITestOutputHelp
             return;
         }
 
-        using var http = MotoFixture.Signed(StepFunctionsWorkflow.Service);
+        using var http = ClientMotoFixture.Signed(StepFunctionsWorkflow.Service);
         var arn = await StepFunctionsMoto.CreateTokenStateMachineAsync(server, "http://127.0.0.1:1/000000000000/unused");
         var workflow = new StepFunctionsWorkflow(http, new StepFunctionsOptions(MotoServer.Region, arn) { Endpoint = server.Endpoint });
 

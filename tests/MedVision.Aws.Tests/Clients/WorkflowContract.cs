@@ -204,10 +204,10 @@ public sealed class StepFunctionsWorkflowContractTests(ITestOutputHelper output)
         {
             moto = await MotoServer.StartAsync();
             await moto.EnableStepFunctionsExecutionAsync();
-            sqs = MotoFixture.Sqs(moto);
-            (queueUrl, _) = await MotoFixture.CreateQueueAsync(sqs, "tokens");
+            sqs = ClientMotoFixture.Sqs(moto);
+            (queueUrl, _) = await ClientMotoFixture.CreateQueueAsync(sqs, "tokens");
             var stateMachineArn = await StepFunctionsMoto.CreateTokenStateMachineAsync(moto, queueUrl);
-            http = MotoFixture.Signed(StepFunctionsWorkflow.Service);
+            http = ClientMotoFixture.Signed(StepFunctionsWorkflow.Service);
             workflow = new StepFunctionsWorkflow(http, new StepFunctionsOptions(MotoServer.Region, stateMachineArn) { Endpoint = moto.Endpoint });
             Workflow = workflow;
         }
@@ -220,7 +220,7 @@ public sealed class StepFunctionsWorkflowContractTests(ITestOutputHelper output)
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!tokens.ContainsKey(imageId) && DateTime.UtcNow < deadline)
         {
-            var body = JsonNode.Parse(await MotoFixture.ReceiveAsync(sqs!, queueUrl))!;
+            var body = JsonNode.Parse(await ClientMotoFixture.ReceiveAsync(sqs!, queueUrl))!;
             tokens[(string)body["input"]!["image_id"]!] = (string)body["token"]!;
         }
 
@@ -266,7 +266,7 @@ internal static class StepFunctionsMoto
                 },
             },
         };
-        var created = await MotoFixture.CallAsync(moto, StepFunctionsWorkflow.Service, AwsJsonProtocol.Json10, "AWSStepFunctions.CreateStateMachine", new JsonObject
+        var created = await ClientMotoFixture.CallAsync(moto, StepFunctionsWorkflow.Service, AwsJsonProtocol.Json10, "AWSStepFunctions.CreateStateMachine", new JsonObject
         {
             ["name"] = "review-" + Guid.NewGuid().ToString("N")[..12],
             ["definition"] = definition.ToJsonString(),
