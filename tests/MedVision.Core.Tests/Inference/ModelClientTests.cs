@@ -281,7 +281,7 @@ public class HttpInferenceEndpointTests
     {
         using var http = new HttpClient(new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK)
         {
-            Content = new ByteArrayContent(new byte[HttpInferenceEndpoint.MaxResponseBytes + 1]),
+            Content = new ByteArrayContent(new byte[InferenceContract.RealTimeMaxPayloadBytes + 1]),
         }));
         var endpoint = new HttpInferenceEndpoint(http, new Uri("http://127.0.0.1:8080/"));
 

@@ -68,9 +68,29 @@ public sealed class MotoServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Turns on moto's Step Functions execution engine, so a state machine really runs (task tokens included).</summary>
-    public Task EnableStepFunctionsExecutionAsync() =>
-        PostMotoApiAsync("moto-api/config", """{"stepfunctions":{"execute_state_machine":true}}""");
+    /// <summary>
+    /// Turns on moto's Step Functions execution engine, so a state machine really runs (task tokens included). moto
+    /// 5.2.1 loads its Step Functions backend on first use and that resets the setting, so the backend is touched
+    /// (ListStateMachines) first. Its engine runs one execution per server: once an execution has run, every later
+    /// StartExecution that starts a new one answers 500 (it deep-copies the running execution's lock), so a test
+    /// that executes state machines needs a server of its own per execution.
+    /// </summary>
+    public async Task EnableStepFunctionsExecutionAsync()
+    {
+        using (var http = new HttpClient())
+        using (var list = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent("{}", Encoding.UTF8) })
+        {
+            list.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.0");
+            list.Headers.TryAddWithoutValidation("X-Amz-Target", "AWSStepFunctions.ListStateMachines");
+            // moto routes on the credential scope's service and does not check the signature.
+            list.Headers.TryAddWithoutValidation(
+                "Authorization", $"AWS4-HMAC-SHA256 Credential={AccessKeyId}/20260101/{Region}/states/aws4_request, SignedHeaders=host, Signature=0");
+            using var answer = await http.SendAsync(list);
+            answer.EnsureSuccessStatusCode();
+        }
+
+        await PostMotoApiAsync("moto-api/config", """{"stepfunctions":{"execute_state_machine":true}}""");
+    }
 
     /// <summary>POSTs JSON to a moto-api path (config, static SageMaker endpoint results, reset).</summary>
     public async Task PostMotoApiAsync(string path, string json)
