@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using MedVision.Testing;
+using MedVision.Twins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 

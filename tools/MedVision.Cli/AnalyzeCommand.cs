@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedVision.Asl;
+using MedVision.Aws;
 using MedVision.Core;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
@@ -14,7 +15,18 @@ namespace MedVision.Cli;
 
 public sealed record AnalyzeOptions(
     IReadOnlyList<string> Inputs, string OutputDirectory, int Parallelism, string UserId, string? StateDirectory,
-    Uri? ModelEndpoint = null, string? ModelRoutesFile = null);
+    Uri? ModelEndpoint = null, string? ModelRoutesFile = null, PlatformKind Platform = PlatformKind.Local)
+{
+    /// <summary>Where `--platform aws` reads its settings; the process environment (and the AWS profile's region) when null.</summary>
+    public Func<string, string?>? Environment { get; init; }
+}
+
+/// <summary>Which adapters the pipeline's ports run on: the embedded twins, or AWS (or its local stand-ins).</summary>
+public enum PlatformKind
+{
+    Local,
+    Aws,
+}
 
 /// <summary>Outcome of one input file: the image's status, or none when the upload rejected it.</summary>
 public sealed record ImageOutcome(string Input, string Label, string? ImageId, ImageStatus? Status, string? Error, string? OutputDirectory)
@@ -59,11 +71,39 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
+        AwsSettings? aws = null;
+        if (options.Platform == PlatformKind.Aws)
+        {
+            if (options.ModelEndpoint is not null)
+            {
+                throw new UsageException(
+                    $"--model-endpoint is for --platform local; with --platform aws, {AwsService.SageMakerRuntime.EndpointVariable} points SageMaker Runtime elsewhere");
+            }
+
+            try
+            {
+                aws = options.Environment is { } environment ? AwsSettings.FromEnvironment(environment) : AwsSettings.FromEnvironment();
+            }
+            catch (ValidationException ex)
+            {
+                error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
+        }
+
         Directory.CreateDirectory(options.OutputDirectory);
         var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
-        using var platform = CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes);
+        using var platform = aws is null
+            ? CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes)
+            : CliPlatform.CreateAws(aws, stateDir, routes: routes);
 
         var printer = new ProgressPrinter(output);
+        if (aws is not null)
+        {
+            printer.Line($"platform: aws in {aws.Region}: bucket {aws.Bucket}, table {aws.Table}, HealthImaging {aws.HealthImagingDatastoreId}, "
+                + $"HealthLake {aws.HealthLakeDatastoreId}, event bus {aws.EventBus}{Overrides(aws)}");
+        }
+
         if (options.ModelEndpoint is { } endpoint)
         {
             printer.Line($"models: over HTTP at {endpoint}");
@@ -142,6 +182,12 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         error.WriteLine($"error: {file}: {message}");
         return new ImageOutcome(file, label, null, null, message, null);
     }
+
+    private static string Overrides(AwsSettings settings) =>
+        settings.Endpoints.Count == 0
+            ? ""
+            : "; endpoints: " + string.Join(", ", AwsService.All.Where(s => settings.EndpointOf(s) is not null)
+                .Select(s => $"{s.EndpointKey.ToLowerInvariant()} {settings.EndpointOf(s)!.AbsoluteUri.TrimEnd('/')}"));
 
     private static string Quote(string path) => path.Any(char.IsWhiteSpace) || path.Contains('\'', StringComparison.Ordinal)
         ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'"

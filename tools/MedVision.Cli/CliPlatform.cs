@@ -1,5 +1,6 @@
 using System.Reflection;
 using MedVision.Asl;
+using MedVision.Aws;
 using MedVision.Core.Inference;
 using MedVision.Core.Observability;
 using MedVision.Core.Pipeline;
@@ -110,6 +111,45 @@ public sealed class CliPlatform : IDisposable
         return new CliPlatform(
             stateDirectory, t, random ?? Random.Shared.NextDouble,
             (workflow, events, metrics, owned) => LocalPorts(stateDirectory, t, i, modelEndpoint, r, workflow, events, metrics, owned));
+    }
+
+    /// <summary>
+    /// Every storage, inference and event port on its AWS adapter, configured by <paramref name="settings"/> (AWS or the
+    /// local stand-ins of scripts/aws-local.sh); the state machine still runs here, its executions kept in
+    /// <paramref name="stateDirectory"/>. Events go to EventBridge and to the in-process bus (progress lines).
+    /// </summary>
+    public static CliPlatform CreateAws(
+        AwsSettings settings, string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
+        ModelRoutingOptions? routes = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var t = time ?? TimeProvider.System;
+        return new CliPlatform(
+            stateDirectory, t, random ?? Random.Shared.NextDouble,
+            (workflow, events, metrics, owned) =>
+            {
+                var aws = AwsPlatform.Create(settings, new AwsPlatformOptions
+                {
+                    Time = t,
+                    Ids = ids,
+                    Metrics = metrics,
+                    Workflow = workflow,
+                    Events = bridge => new TeeEvents(bridge, events),
+                    Routes = routes,
+                });
+                owned.Add(aws);
+                return aws.Platform;
+            });
+    }
+
+    /// <summary>Puts each event on EventBridge first (a failure there is the pipeline's), then shows it in process.</summary>
+    private sealed class TeeEvents(IEventPublisher first, IEventPublisher second) : IEventPublisher
+    {
+        public async Task PublishAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
+        {
+            await first.PublishAsync(pipelineEvent, cancellationToken);
+            await second.PublishAsync(pipelineEvent, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -69,6 +69,7 @@ namespace MedVision.Cli
             root.Subcommands.Add(Image());
             root.Subcommands.Add(Dicom());
             root.Subcommands.Add(TwinCommand.Create());
+            root.Subcommands.Add(Aws());
             root.Subcommands.Add(Help(root));
             CommandLineApp.RejectOptionLikeArguments(root);
             return root;
@@ -128,6 +129,21 @@ namespace MedVision.Cli
                     + "default: the MEDVISION_MODEL_ROUTES variable, else the built-in routes",
                 HelpName = "FILE",
             };
+            var platform = new Option<PlatformKind>("--platform")
+            {
+                Description = "the adapters the ports run on: local (the embedded twins) or aws (S3, DynamoDB, HealthImaging, "
+                    + "HealthLake, SageMaker Runtime, EventBridge, KMS, configured by the environment: docs/configuration.md; "
+                    + "scripts/aws-local.sh up starts local stand-ins); the state machine runs in this process either way",
+                HelpName = "local|aws",
+                DefaultValueFactory = _ => PlatformKind.Local,
+                CustomParser = ValueParsers.Read<PlatformKind>(
+                    (string raw, out PlatformKind kind) =>
+                    {
+                        kind = raw.ToLowerInvariant() switch { "aws" => PlatformKind.Aws, _ => PlatformKind.Local };
+                        return raw.ToLowerInvariant() is "local" or "aws";
+                    },
+                    raw => $"--platform must be local or aws, not '{raw}'"),
+            };
             var command = new Command(
                 "analyze",
                 "Run classify → analyze → heatmap → report → finalize on every image through the embedded twins and the real "
@@ -137,15 +153,29 @@ namespace MedVision.Cli
                 + "0.85 stops at manual review: analyze prints the `medvision review modality` command that continues it. "
                 + "Exit 0 when every image completed or waits for review, 1 when any was rejected or failed, 2 for usage errors.")
             {
-                inputs, outDir, parallel, user, state, modelEndpoint, routes,
+                inputs, outDir, parallel, user, state, modelEndpoint, routes, platform,
             };
             CommandLineApp.WhenArgumentsMissing(command, "analyze needs at least one file or folder");
             command.SetAction((r, ct) => new AnalyzeCommand(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error).RunAsync(
                 new AnalyzeOptions(
                     r.GetRequiredValue(inputs), r.GetRequiredValue(outDir), r.GetValue(parallel), r.GetRequiredValue(user),
-                    r.GetValue(state), r.GetValue(modelEndpoint), r.GetValue(routes)),
+                    r.GetValue(state), r.GetValue(modelEndpoint), r.GetValue(routes), r.GetValue(platform)),
                 ct));
             return command;
+        }
+
+        private static Command Aws()
+        {
+            var init = new Command(
+                "init",
+                "Create in the local stand-ins the resources the environment names (docs/configuration.md): the bucket, the "
+                + "DynamoDB tables, an S3 encryption key and a report-signing key in KMS, and the event bus; print `export` lines "
+                + "for the key ids it made. Only for endpoints on 127.0.0.1 (scripts/aws-local.sh up runs it); in an AWS account "
+                + "`cdk deploy` creates them. Running it again changes nothing. Exit 0 when done, 1 when a service refused, 2 for "
+                + "missing or non-local settings.");
+            init.SetAction((r, ct) => new AwsInitCommand(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error)
+                .RunAsync(Environment.GetEnvironmentVariable, ct));
+            return new Command("aws", "Work with the AWS adapters' resources") { init };
         }
 
         private static Command Review()

@@ -73,6 +73,16 @@ public sealed class TwinCommand(TextWriter output, TextWriter error)
         return command;
     }
 
+    /// <summary>The key pair in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), or null for the twin's own.</summary>
+    private static AwsCredentials? KeyFromEnvironment()
+    {
+        var accessKey = NonEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"));
+        var secretKey = NonEmpty(Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"));
+        return accessKey is null || secretKey is null
+            ? null
+            : new AwsCredentials(accessKey, secretKey, NonEmpty(Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN")));
+    }
+
     public async Task<int> RunAsync(TwinOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -81,7 +91,7 @@ public sealed class TwinCommand(TextWriter output, TextWriter error)
             throw new UsageException("--access-key-id and --secret-access-key go together");
         }
 
-        var credentials = options.AccessKeyId is not null ? new AwsCredentials(options.AccessKeyId, options.SecretAccessKey!) : AwsCredentials.FromEnvironment();
+        var credentials = options.AccessKeyId is not null ? new AwsCredentials(options.AccessKeyId, options.SecretAccessKey!) : KeyFromEnvironment();
         var region = options.Region ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_REGION"));
         var name = options.Kind == TwinKind.HealthImaging ? "healthimaging" : "healthlake";
         var temporary = options.StateDir is null ? Path.Combine(Path.GetTempPath(), $"medvision-twin-{name}-" + Guid.NewGuid().ToString("N")) : null;
