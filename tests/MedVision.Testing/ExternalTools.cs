@@ -90,7 +90,8 @@ public static class ExternalTools
 
     /// <summary>Runs a tool, feeding <paramref name="stdin"/> (if any); stdout and stderr are drained concurrently.</summary>
     public static (int Exit, byte[] StdOut, string StdErr) Run(
-        string file, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null, byte[]? stdin = null)
+        string file, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null, byte[]? stdin = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = new ProcessStartInfo(file)
@@ -108,6 +109,19 @@ public static class ExternalTools
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        // Null removes a variable; the rest of the environment is inherited.
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
         }
 
         using var process = Process.Start(info)!;
