@@ -44,6 +44,7 @@ public sealed class AwsPlatformEndToEndTests(ITestOutputHelper output) : IDispos
         }
     }
 
+    // Feature: medvision-ai-platform, Property 18: the original and the heatmap of every analysed PNG/JPEG image are fetchable from their report's URLs.
     [Fact]
     public async Task AnalyzeOnAws_WhenEveryServiceIsALocalStandIn_ShouldCompleteEverySampleAndStoreEachResultInItsService()
     {
@@ -109,6 +110,19 @@ public sealed class AwsPlatformEndToEndTests(ITestOutputHelper output) : IDispos
         Assert.Contains(keys, k => k.StartsWith("reports/", StringComparison.Ordinal));
         var head = await s3.GetObjectMetadataAsync(settings.Bucket, keys.First(k => k.StartsWith("heatmaps/", StringComparison.Ordinal)));
         Assert.Equal(ServerSideEncryptionMethod.AWSKMS, head.ServerSideEncryptionMethod);
+
+        // The report's URLs are presigned S3 GETs anyone holding them can fetch for an hour: the original as uploaded and
+        // the heatmap as exported (a DICOM original is a HealthImaging WADO-RS URL, which needs a signed request).
+        using var plain = new HttpClient();
+        foreach (var result in images.Where(i => (string)i!["status"]! == "completed" && !((string)i["input"]!).EndsWith(".dcm", StringComparison.Ordinal)))
+        {
+            var folder = (string)result!["output_directory"]!;
+            var visualizations = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))!["visualizations"]!;
+            var original = await plain.GetByteArrayAsync(new Uri((string)visualizations["original_image_url"]!));
+            Assert.Equal(File.ReadAllBytes((string)result["input"]!), original);
+            var heatmap = await plain.GetByteArrayAsync(new Uri((string)visualizations["heatmap_image_url"]!));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "heatmap.png")), heatmap);
+        }
 
         // DynamoDB: one record per image, each at its final status.
         var store = new DynamoDbRecordStore(dynamo, AwsPlatform.RecordStoreOptions(settings));
