@@ -17,7 +17,10 @@ internal sealed class S3Presigner(IAmazonS3 s3, S3ObjectStoreOptions options)
     public string Presign(GetPreSignedUrlRequest request, string operation)
     {
         request.BucketName = options.Bucket;
-        request.Expires = AWSSDKUtils.CorrectedUtcNow + options.PresignedUrlLifetime;
+        // X-Amz-Date has whole seconds and the SDK rounds the remainder up, so a fractional Expires gave 3601 s at times;
+        // from the whole second it is the lifetime, or a second less when the clock ticks before signing: never more.
+        var now = AWSSDKUtils.CorrectedUtcNow;
+        request.Expires = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)) + options.PresignedUrlLifetime;
         // The SDK writes https unless told otherwise; an endpoint override on plain http (moto, a local stand-in) keeps http.
         if (s3.Config.ServiceURL is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
