@@ -573,6 +573,7 @@ public sealed class MotoFixture : IAsyncLifetime
 public sealed class DynamoDbRecordStoreContractTests(MotoFixture moto, ITestOutputHelper output) : RecordStoreContract, IClassFixture<MotoFixture>
 {
     private AmazonDynamoDBClient? client;
+    private FaultyStandIn? serialiser;
 
     protected override async Task<bool> StartAsync()
     {
@@ -587,14 +588,19 @@ public sealed class DynamoDbRecordStoreContractTests(MotoFixture moto, ITestOutp
         }
 
         var server = await moto.GetAsync();
-        client = MotoFixture.Client(server.Endpoint);
+        // moto's conditional writes are atomic only one request at a time (see FaultyStandIn.StartAsync's serialise).
+        serialiser = await FaultyStandIn.StartAsync(server.Endpoint, serialise: true);
+        client = MotoFixture.Client(serialiser.Address);
         Store = new DynamoDbRecordStore(client, await MotoFixture.CreateTablesAsync(client));
         return true;
     }
 
-    public override Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         client?.Dispose();
-        return Task.CompletedTask;
+        if (serialiser is not null)
+        {
+            await serialiser.DisposeAsync();
+        }
     }
 }

@@ -54,6 +54,10 @@ public sealed class FaultyStandIn : IAsyncDisposable
     private readonly ConcurrentQueue<string> seen = new();
     private readonly HttpClient upstreamClient = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
 
+    // Held around each forward when the stand-in serialises (see StartAsync); otherwise never waited on.
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+    private bool serialise;
+
     private FaultyStandIn(WebApplication app) => this.app = app;
 
     /// <summary>The proxy's root, e.g. http://127.0.0.1:41234/.</summary>
@@ -62,14 +66,20 @@ public sealed class FaultyStandIn : IAsyncDisposable
     /// <summary>"METHOD /path?query" of every request that reached the proxy, faulted or not.</summary>
     public IReadOnlyList<string> Requests => seen.ToList();
 
-    public static async Task<FaultyStandIn> StartAsync(Uri upstream)
+    /// <param name="serialise">
+    /// Forward one request at a time. moto 5.2.1 checks a DynamoDB ConditionExpression and then writes without a lock,
+    /// so under its threaded server two conditional writes on the same version can both pass (a contract run once lost
+    /// one of 20 parallel updates that way); DynamoDB applies each conditional write atomically. Serialised, moto's check
+    /// and write are atomic too, while the clients' read-modify-write races still interleave.
+    /// </param>
+    public static async Task<FaultyStandIn> StartAsync(Uri upstream, bool serialise = false)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var proxy = new FaultyStandIn(app);
+        var proxy = new FaultyStandIn(app) { serialise = serialise };
         app.Run(context => proxy.HandleAsync(context, upstream));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -98,6 +108,7 @@ public sealed class FaultyStandIn : IAsyncDisposable
         await app.StopAsync();
         await app.DisposeAsync();
         upstreamClient.Dispose();
+        oneAtATime.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context, Uri upstream)
@@ -165,7 +176,25 @@ public sealed class FaultyStandIn : IAsyncDisposable
 
         // Keep the client's Host: the SigV4 signature covers it.
         request.Headers.Host = context.Request.Host.Value;
-        using var response = await upstreamClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+        HttpResponseMessage response;
+        if (serialise)
+        {
+            await oneAtATime.WaitAsync(context.RequestAborted);
+        }
+
+        try
+        {
+            response = await upstreamClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+        }
+        finally
+        {
+            if (serialise)
+            {
+                oneAtATime.Release();
+            }
+        }
+
+        using var owned = response;
         if (dropAnswer)
         {
             context.Abort();
