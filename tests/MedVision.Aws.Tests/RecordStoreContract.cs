@@ -4,6 +4,7 @@ using MedVision.Core;
 using MedVision.Core.Images;
 using MedVision.Core.Ports;
 using MedVision.Local.Twins;
+using MedVision.Testing;
 using MedVision.Testing.Aws;
 
 namespace MedVision.Aws.Tests;
@@ -14,7 +15,7 @@ namespace MedVision.Aws.Tests;
 /// </summary>
 public abstract class RecordStoreContract : IAsyncLifetime
 {
-    protected static readonly DateTimeOffset Epoch = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Epoch = TestRecords.Epoch;
 
     protected IRecordStore Store { get; set; } = null!;
 
@@ -24,25 +25,6 @@ public abstract class RecordStoreContract : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
-
-    protected static ImageRecord NewRecord(string imageId, string userId = "user-1", DateTimeOffset? uploaded = null)
-    {
-        var at = uploaded ?? Epoch;
-        return new ImageRecord
-        {
-            ImageId = imageId,
-            UserId = userId,
-            UploadTimestamp = at,
-            FileFormat = FileFormat.Png,
-            FileSizeBytes = 1234,
-            StorageType = StorageType.S3,
-            StorageLocation = $"raw/{imageId}.png",
-            Status = ImageStatus.Uploaded,
-            Stage = PipelineStage.Upload,
-            CreatedAt = at,
-            UpdatedAt = at,
-        };
-    }
 
     private static IdempotencyRecord Claim(string user, string key, string imageId, int atSecond = 0, int ttlSeconds = 3600) => new()
     {
@@ -62,7 +44,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        var record = ImageRecord.Uploaded(NewRecord("img-1") with { Version = 42, FileName = "chest.png", PatientId = "p-1" });
+        var record = ImageRecord.Uploaded(TestRecords.New("img-1") with { Version = 42, FileName = "chest.png", PatientId = "p-1" });
 
         await Store.CreateAsync(record);
         var stored = await Store.GetAsync("img-1");
@@ -83,10 +65,10 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1", "user-a"));
+        await Store.CreateAsync(TestRecords.New("img-1", "user-a"));
 
-        var same = await Assert.ThrowsAsync<ConflictException>(() => Store.CreateAsync(NewRecord("img-1", "user-b")));
-        var laterUpload = await Assert.ThrowsAsync<ConflictException>(() => Store.CreateAsync(NewRecord("img-1", "user-b", Epoch.AddHours(1))));
+        var same = await Assert.ThrowsAsync<ConflictException>(() => Store.CreateAsync(TestRecords.New("img-1", "user-b")));
+        var laterUpload = await Assert.ThrowsAsync<ConflictException>(() => Store.CreateAsync(TestRecords.New("img-1", "user-b", Epoch.AddHours(1))));
 
         Assert.Equal("image.exists", same.Code);
         Assert.Equal("image.exists", laterUpload.Code);
@@ -102,7 +84,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1"));
+        await Store.CreateAsync(TestRecords.New("img-1"));
 
         var first = await Store.UpdateAsync("img-1", r => r with { Status = ImageStatus.Processing, Stage = PipelineStage.Classify });
         ImageRecord? seen = null;
@@ -145,7 +127,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1"));
+        await Store.CreateAsync(TestRecords.New("img-1"));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Store.UpdateAsync("img-1", r => r with { ImageId = "img-2" }));
 
@@ -161,7 +143,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1"));
+        await Store.CreateAsync(TestRecords.New("img-1"));
         await Store.UpdateAsync("img-1", r => r.BeginStage(PipelineStage.Classify, Epoch.AddSeconds(1)));
         await Store.UpdateAsync("img-1", r => r.Finish(Epoch.AddSeconds(2), out _));
 
@@ -181,7 +163,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1"));
+        await Store.CreateAsync(TestRecords.New("img-1"));
         var before = (await Store.GetAsync("img-1"))!.FileSizeBytes;
 
         await RunConcurrentlyAsync(20, i => Store.UpdateAsync("img-1", r =>
@@ -208,7 +190,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
 
         for (var i = 0; i < 25; i++)
         {
-            await Store.CreateAsync(NewRecord($"img-{i:D2}", "user-1", Epoch.AddMinutes(i)));
+            await Store.CreateAsync(TestRecords.New($"img-{i:D2}", "user-1", Epoch.AddMinutes(i)));
         }
 
         var first = await Store.QueryByUserAsync("user-1", 10, null);
@@ -235,7 +217,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
 
         for (var i = 0; i < 4; i++)
         {
-            await Store.CreateAsync(NewRecord($"img-{i}", "user-1", Epoch.AddMinutes(i)));
+            await Store.CreateAsync(TestRecords.New($"img-{i}", "user-1", Epoch.AddMinutes(i)));
         }
 
         var first = await Store.QueryByUserAsync("user-1", 2, null);
@@ -260,7 +242,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
         var ids = new List<string>();
         foreach (var (id, minute) in new[] { ("b-1", 2), ("b-0", 2), ("same-4", 1), ("same-0", 1), ("same-6", 1), ("same-2", 1), ("same-1", 1), ("same-5", 1), ("same-3", 1), ("a-1", 0), ("a-0", 0) })
         {
-            await Store.CreateAsync(NewRecord(id, "user-1", Epoch.AddMinutes(minute)));
+            await Store.CreateAsync(TestRecords.New(id, "user-1", Epoch.AddMinutes(minute)));
             ids.Add(id);
         }
 
@@ -287,10 +269,10 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("mine-1", "user-1", Epoch));
-        await Store.CreateAsync(NewRecord("theirs-1", "user-2", Epoch.AddMinutes(1)));
-        await Store.CreateAsync(NewRecord("mine-2", "user-1", Epoch.AddMinutes(2)));
-        await Store.CreateAsync(NewRecord("theirs-2", "user-10", Epoch.AddMinutes(3)));
+        await Store.CreateAsync(TestRecords.New("mine-1", "user-1", Epoch));
+        await Store.CreateAsync(TestRecords.New("theirs-1", "user-2", Epoch.AddMinutes(1)));
+        await Store.CreateAsync(TestRecords.New("mine-2", "user-1", Epoch.AddMinutes(2)));
+        await Store.CreateAsync(TestRecords.New("theirs-2", "user-10", Epoch.AddMinutes(3)));
 
         var page = await Store.QueryByUserAsync("user-1", 10, null);
 
@@ -325,8 +307,8 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("a", "user-1", Epoch));
-        await Store.CreateAsync(NewRecord("b|c", "user-1", Epoch.AddSeconds(1)));
+        await Store.CreateAsync(TestRecords.New("a", "user-1", Epoch));
+        await Store.CreateAsync(TestRecords.New("b|c", "user-1", Epoch.AddSeconds(1)));
 
         var page = await Store.QueryByUserAsync("user-1", 1, null);
 
@@ -343,7 +325,7 @@ public abstract class RecordStoreContract : IAsyncLifetime
             return;
         }
 
-        await Store.CreateAsync(NewRecord("img-1"));
+        await Store.CreateAsync(TestRecords.New("img-1"));
 
         Assert.True(await Store.DeleteAsync("img-1"));
         Assert.Null(await Store.GetAsync("img-1"));

@@ -2,6 +2,7 @@ using System.Text;
 using MedVision.Core;
 using MedVision.Core.Images;
 using MedVision.Local.Twins;
+using MedVision.Testing;
 
 namespace MedVision.Local.Tests.Twins;
 
@@ -22,20 +23,20 @@ public sealed class SqliteRecordStoreTests : IDisposable
     [Fact]
     public async Task QueryByUserAsync_WhenCursorIsWellFormed_ShouldBeOpaqueBase64()
     {
-        await store.CreateAsync(Records.New("a", "user-1", Records.Epoch));
-        await store.CreateAsync(Records.New("b", "user-1", Records.Epoch.AddSeconds(1)));
+        await store.CreateAsync(TestRecords.New("a", "user-1", TestRecords.Epoch));
+        await store.CreateAsync(TestRecords.New("b", "user-1", TestRecords.Epoch.AddSeconds(1)));
 
         var page = await store.QueryByUserAsync("user-1", 1, null);
 
         Assert.NotNull(page.NextCursor);
         Assert.DoesNotContain("|", page.NextCursor, StringComparison.Ordinal);
-        Assert.Equal($"{Records.Epoch.AddSeconds(1).ToUnixTimeMilliseconds()}|b", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(page.NextCursor)));
+        Assert.Equal($"{TestRecords.Epoch.AddSeconds(1).ToUnixTimeMilliseconds()}|b", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(page.NextCursor)));
     }
 
     [Fact]
     public async Task GetAsync_WhenStoreReopened_ShouldStillFindRecords()
     {
-        await store.CreateAsync(Records.New("img-1"));
+        await store.CreateAsync(TestRecords.New("img-1"));
         await store.UpdateAsync("img-1", r => r with { Status = ImageStatus.Processing });
 
         using var reopened = new SqliteRecordStore(temp.File("db/records.db"));

@@ -1,5 +1,3 @@
-using MedVision.Core.Images;
-
 namespace MedVision.Local.Tests.Twins;
 
 /// <summary>A unique temp folder per test, deleted afterwards.</summary>
@@ -28,29 +26,6 @@ internal sealed class TempDirectory : IDisposable
     }
 }
 
-internal static class Records
-{
-    public static readonly DateTimeOffset Epoch = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    public static ImageRecord New(string imageId, string userId = "user-1", DateTimeOffset? uploaded = null)
-    {
-        var at = uploaded ?? Epoch;
-        return new ImageRecord
-        {
-            ImageId = imageId,
-            UserId = userId,
-            UploadTimestamp = at,
-            FileFormat = FileFormat.Png,
-            FileSizeBytes = 1234,
-            StorageType = StorageType.S3,
-            StorageLocation = $"raw/{imageId}.png",
-            Status = ImageStatus.Uploaded,
-            Stage = PipelineStage.Upload,
-            CreatedAt = at,
-            UpdatedAt = at,
-        };
-    }
-}
 
 internal static class Concurrently
 {
