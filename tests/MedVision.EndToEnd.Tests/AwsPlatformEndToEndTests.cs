@@ -175,6 +175,37 @@ public sealed class AwsPlatformEndToEndTests(ITestOutputHelper output) : IDispos
         await Assert.ThrowsAnyAsync<Exception>(() => probe.GetAsync(new Uri(env["AWS_ENDPOINT_URL"] + "/moto-api/")));
     }
 
+    [Fact]
+    public async Task AnalyzeOnAws_WhenSettingsAreMissing_ShouldNameEachMissingVariableExit2AndTouchNothing()
+    {
+        var outDir = Path.Combine(dir, "out");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await new MedVision.Cli.AnalyzeCommand(stdout, stderr).RunAsync(
+            new MedVision.Cli.AnalyzeOptions([RepoPaths.Samples], outDir, 1, "u", null, Platform: MedVision.Cli.PlatformKind.Aws)
+            {
+                Environment = name => name == "MEDVISION_BUCKET" ? "b" : null,
+            });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("AWS_REGION, MEDVISION_TABLE, MEDVISION_HEALTHIMAGING_DATASTORE_ID, MEDVISION_HEALTHLAKE_DATASTORE_ID", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("MEDVISION_BUCKET", stderr.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public async Task Analyze_WhenPlatformIsAwsWithAModelEndpoint_ShouldRefuseAsAUsageError()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await MedVision.Cli.CliApp.RunAsync(
+            ["analyze", RepoPaths.Samples, "--out", Path.Combine(dir, "out"), "--platform", "aws", "--model-endpoint", "http://127.0.0.1:8080"],
+            stdout, stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     private static Func<CancellationToken, ValueTask<AwsCredentials>> ToAws(Dictionary<string, string> env)
     {
         var credentials = new AwsCredentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]);

@@ -134,16 +134,10 @@ namespace MedVision.Cli
                 Description = "the adapters the ports run on: local (the embedded twins) or aws (S3, DynamoDB, HealthImaging, "
                     + "HealthLake, SageMaker Runtime, EventBridge, KMS, configured by the environment: docs/configuration.md; "
                     + "scripts/aws-local.sh up starts local stand-ins); the state machine runs in this process either way",
-                HelpName = "local|aws",
                 DefaultValueFactory = _ => PlatformKind.Local,
-                CustomParser = ValueParsers.Read<PlatformKind>(
-                    (string raw, out PlatformKind kind) =>
-                    {
-                        kind = raw.ToLowerInvariant() switch { "aws" => PlatformKind.Aws, _ => PlatformKind.Local };
-                        return raw.ToLowerInvariant() is "local" or "aws";
-                    },
-                    raw => $"--platform must be local or aws, not '{raw}'"),
-            };
+            }.Choices(
+                [("local", PlatformKind.Local), ("aws", PlatformKind.Aws)],
+                raw => $"--platform must be local or aws, not '{raw}'");
             var command = new Command(
                 "analyze",
                 "Run classify → analyze → heatmap → report → finalize on every image through the embedded twins and the real "
