@@ -17,9 +17,6 @@ public sealed record AwsPlatformOptions
 
     public IMetrics Metrics { get; init; } = NullMetrics.Instance;
 
-    /// <summary>The credentials of the hand-written clients; the SDK's default chain when null.</summary>
-    public Func<CancellationToken, ValueTask<AwsCredentials>>? Credentials { get; init; }
-
     /// <summary>
     /// The workflow port; Step Functions (MEDVISION_STATE_MACHINE_ARN) when null. The CLI passes its in-process ASL
     /// interpreter, because Step Functions cannot run the pipeline's Lambda tasks offline.
@@ -34,9 +31,6 @@ public sealed record AwsPlatformOptions
 
     /// <summary>Model routes given by the executable (e.g. `--model-routes FILE`); MEDVISION_MODEL_ROUTES, else the built-in ones, when null.</summary>
     public Core.Inference.ModelRoutingOptions? Routes { get; init; }
-
-    /// <summary>What sends the hand-written clients' signed requests (a socket handler when null); tests put a proxy here.</summary>
-    public Func<HttpMessageHandler>? Transport { get; init; }
 }
 
 /// <summary>
@@ -52,22 +46,13 @@ public sealed class AwsPlatform : IDisposable
 
     private AwsPlatform(AwsSettings settings, AwsPlatformOptions options)
     {
-        Settings = settings;
         var time = options.Time;
-        Func<CancellationToken, ValueTask<AwsCredentials>> credentials;
-        if (options.Credentials is { } given)
-        {
-            credentials = given;
-        }
-        else
-        {
-            var chain = Own(new AwsCredentialChain());
-            credentials = chain.GetAsync;
-        }
+        // The SDK's default chain, shared by the hand-written clients (the SDK clients find it themselves).
+        var chain = Own(new AwsCredentialChain());
 
         HttpClient Signed(AwsService service, TimeSpan? timeout = null)
         {
-            var client = AwsHttp.CreateClient(service.SigningName, settings.Region, credentials, time, options.Transport?.Invoke());
+            var client = AwsHttp.CreateClient(service.SigningName, settings.Region, chain.GetAsync, time);
             if (timeout is { } t)
             {
                 client.Timeout = t;
@@ -115,8 +100,6 @@ public sealed class AwsPlatform : IDisposable
             Options = options.Pipeline with { Routes = routes },
         };
     }
-
-    public AwsSettings Settings { get; }
 
     public Platform Platform { get; }
 
