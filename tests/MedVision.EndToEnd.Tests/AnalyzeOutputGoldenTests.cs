@@ -1,3 +1,4 @@
+using MedVision.Hosting;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -120,7 +121,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
         var labels = AnalyzeCommand.UniqueLabels(files);
         var imageIds = new List<string>();
         Dictionary<string, byte[]> api;
-        using (var platform = CliPlatform.Create(state, clock, ids, random: () => 0.5, routes: new ModelRoutingOptions()))
+        using (var platform = PipelineHost.Create(state, clock, ids, random: () => 0.5, routes: new ModelRoutingOptions()))
         {
             // One second per stage, so each stage's timestamps differ from the last one's. Stage events are published
             // by the run itself, in order, so this is as deterministic as the run.
@@ -236,7 +237,7 @@ public sealed partial class AnalyzeOutputGoldenTests : IDisposable
     /// are asked twice: as the event file stands (its image id is not in the store: 404) and with the image id of
     /// the first sample put in its path parameter and raw path. upload goes last, and its run is waited for.
     /// </summary>
-    private static async Task<Dictionary<string, byte[]>> AskApiAsync(CliPlatform platform, string imageId, string state)
+    private static async Task<Dictionary<string, byte[]>> AskApiAsync(PipelineHost platform, string imageId, string state)
     {
         var answers = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         async Task<JsonNode> Ask(string name, string handler, JsonNode request)

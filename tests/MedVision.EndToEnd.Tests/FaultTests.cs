@@ -1,3 +1,4 @@
+using MedVision.Hosting;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -59,7 +60,7 @@ public sealed class FaultTests : IDisposable
         {
             Objects = objects, Records = records, Inference = endpoint, Time = clock, Ids = ids,
             Options = new PipelineOptions { Routes = routes ?? new ModelRoutingOptions() },
-        }.Build(resolve => workflow = CliPlatform.CreateWorkflow(() => HandlerCatalog.Create(resolve()), clock, Path.Combine(stateDir, $"workflow-{workflows.Count}.db"), () => jitter));
+        }.Build(resolve => workflow = PipelineHost.CreateWorkflow(() => HandlerCatalog.Create(resolve()), clock, Path.Combine(stateDir, $"workflow-{workflows.Count}.db"), () => jitter));
         workflows.Add(workflow!);
         return new Harness(workflow!, stages.Uploads, objects, records, clock, stages);
     }

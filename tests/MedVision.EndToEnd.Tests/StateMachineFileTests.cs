@@ -1,3 +1,4 @@
+using MedVision.Hosting;
 using System.Text.Json;
 using MedVision.Asl;
 using MedVision.Cli;
@@ -84,7 +85,7 @@ public sealed class StateMachineFileTests : IDisposable
     [Fact]
     public void LoadDefinition_WhenGivenTheRepositoryFile_ShouldLoadEveryStateAndResolveEveryResource()
     {
-        var definition = CliPlatform.LoadDefinition();
+        var definition = PipelineHost.LoadDefinition();
         Assert.Equal("Classify", definition.StartAt);
         Assert.All(definition.TaskResources, r => Assert.StartsWith("arn:aws:lambda:local:", r, StringComparison.Ordinal));
         Assert.Equal(HandlerNames.StateMachineFunctions.Count, definition.TaskResources.Count);
@@ -98,7 +99,7 @@ public sealed class StateMachineFileTests : IDisposable
         var store = objectStore ?? objects;
         LocalWorkflow? workflow = null;
         services = new TestPlatform { Objects = store, Fhir = fhir, Records = records, Inference = endpoint, Events = events, Time = clock, Ids = ids }
-            .Build(resolve => workflow = CliPlatform.CreateWorkflow(() => HandlerCatalog.Create(resolve()), clock, Path.Combine(stateDir, "workflow.db"), () => 0.999));
+            .Build(resolve => workflow = PipelineHost.CreateWorkflow(() => HandlerCatalog.Create(resolve()), clock, Path.Combine(stateDir, "workflow.db"), () => 0.999));
         workflows.Add(workflow!);
         return (workflow!, services.Uploads);
     }

@@ -1,3 +1,4 @@
+using MedVision.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -94,8 +95,8 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         Directory.CreateDirectory(options.OutputDirectory);
         var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");
         using var platform = aws is null
-            ? CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes)
-            : CliPlatform.CreateAws(aws, stateDir, routes: routes);
+            ? PipelineHost.Create(stateDir, modelEndpoint: options.ModelEndpoint, routes: routes)
+            : PipelineHost.CreateAws(aws, stateDir, routes: routes);
 
         var printer = new ProgressPrinter(output);
         if (aws is not null)
@@ -127,7 +128,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
     }
 
     private async Task<ImageOutcome> ProcessAsync(
-        CliPlatform platform, ProgressPrinter printer, string file, string label, AnalyzeOptions options, CancellationToken ct)
+        PipelineHost platform, ProgressPrinter printer, string file, string label, AnalyzeOptions options, CancellationToken ct)
     {
         byte[] content;
         try
@@ -194,7 +195,7 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
         : path;
 
     /// <summary>Copies an image's results out of the twins: analysis, heatmaps, report, FHIR bundle, record.</summary>
-    public static async Task ExportAsync(CliPlatform platform, ImageRecord record, string outDir, CancellationToken ct)
+    public static async Task ExportAsync(PipelineHost platform, ImageRecord record, string outDir, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(record);

@@ -1,3 +1,4 @@
+using MedVision.Hosting;
 using System.Text.Json.Nodes;
 using MedVision.Asl;
 using MedVision.Core;
@@ -37,7 +38,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        using var platform = CliPlatform.Create(stateDir, modelEndpoint: options.ModelEndpoint);
+        using var platform = PipelineHost.Create(stateDir, modelEndpoint: options.ModelEndpoint);
         if (await platform.Platform.Records.GetAsync(options.ImageId, ct) is not { } record)
         {
             error.WriteLine($"error: no image {options.ImageId} in {stateDir}");
@@ -86,7 +87,7 @@ public sealed class ReviewCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        using var platform = CliPlatform.Create(stateDir);
+        using var platform = PipelineHost.Create(stateDir);
         ReportReviewResult result;
         try
         {

@@ -10,8 +10,9 @@ using MedVision.Local.Events;
 using MedVision.Local.Twins;
 using MedVision.Local.Workflow;
 using MedVision.Models;
+using Microsoft.Extensions.Logging;
 
-namespace MedVision.Cli;
+namespace MedVision.Hosting;
 
 /// <summary>
 /// The composition root of the `medvision` commands: the real state machine file run in this process by the ASL
@@ -20,7 +21,7 @@ namespace MedVision.Cli;
 /// (<see cref="CreateAws"/>). It builds the <see cref="Core.Ports.Platform"/> once per command; everything else comes
 /// from <see cref="Services"/>.
 /// </summary>
-public sealed class CliPlatform : IDisposable
+public sealed class PipelineHost : IDisposable
 {
     public const string StateMachineResource = "analysis-pipeline.asl.json";
 
@@ -28,16 +29,17 @@ public sealed class CliPlatform : IDisposable
     private readonly List<IDisposable> owned = [];
 
     /// <param name="ports">Builds the platform around the workflow, event bus and metrics made here; adds what it opens to the list.</param>
-    private CliPlatform(
+    private PipelineHost(
         string stateDirectory, TimeProvider time, Func<double> random,
-        Func<LocalWorkflow, InProcessEventBus, IMetrics, List<IDisposable>, Platform> ports)
+        Func<LocalWorkflow, InProcessEventBus, IMetrics, List<IDisposable>, Platform> ports, ILoggerFactory? logs)
     {
         Directory.CreateDirectory(stateDirectory);
         StateDirectory = stateDirectory;
         Events = new InProcessEventBus();
         metricsFile = new StreamWriter(Path.Combine(stateDirectory, "metrics.jsonl"), append: true);
         Workflow = CreateWorkflow(() => Handlers!, time, Path.Combine(stateDirectory, "workflow.db"), random);
-        Services = new PipelineServices(ports(Workflow, Events, new EmfMetricsWriter(metricsFile, time), owned));
+        var platform = ports(Workflow, Events, new EmfMetricsWriter(metricsFile, time), owned);
+        Services = new PipelineServices(logs is null ? platform : platform with { Logs = logs });
         Handlers = HandlerCatalog.Create(Services);
     }
 
@@ -101,16 +103,16 @@ public sealed class CliPlatform : IDisposable
     public LocalWorkflow Workflow { get; }
 
     /// <summary>Every port on its embedded twin, kept in <paramref name="stateDirectory"/>.</summary>
-    public static CliPlatform Create(
+    public static PipelineHost Create(
         string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
-        Uri? modelEndpoint = null, ModelRoutingOptions? routes = null)
+        Uri? modelEndpoint = null, ModelRoutingOptions? routes = null, ILoggerFactory? logs = null)
     {
         var t = time ?? TimeProvider.System;
         var i = ids ?? new UuidV7IdGenerator(t);
         var r = routes ?? ModelRoutingOptions.FromEnvironment(Environment.GetEnvironmentVariable(ModelRoutingOptions.EnvironmentVariable));
-        return new CliPlatform(
+        return new PipelineHost(
             stateDirectory, t, random ?? Random.Shared.NextDouble,
-            (workflow, events, metrics, owned) => LocalPorts(stateDirectory, t, i, modelEndpoint, r, workflow, events, metrics, owned));
+            (workflow, events, metrics, owned) => LocalPorts(stateDirectory, t, i, modelEndpoint, r, workflow, events, metrics, owned), logs);
     }
 
     /// <summary>
@@ -118,13 +120,13 @@ public sealed class CliPlatform : IDisposable
     /// local stand-ins of scripts/aws-local.sh); the state machine still runs here, its executions kept in
     /// <paramref name="stateDirectory"/>. Events go to EventBridge and to the in-process bus (progress lines).
     /// </summary>
-    public static CliPlatform CreateAws(
+    public static PipelineHost CreateAws(
         AwsSettings settings, string stateDirectory, TimeProvider? time = null, IIdGenerator? ids = null, Func<double>? random = null,
-        ModelRoutingOptions? routes = null)
+        ModelRoutingOptions? routes = null, ILoggerFactory? logs = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var t = time ?? TimeProvider.System;
-        return new CliPlatform(
+        return new PipelineHost(
             stateDirectory, t, random ?? Random.Shared.NextDouble,
             (workflow, events, metrics, owned) =>
             {
@@ -139,7 +141,8 @@ public sealed class CliPlatform : IDisposable
                 });
                 owned.Add(aws);
                 return aws.Platform;
-            });
+            },
+            logs);
     }
 
     /// <summary>Puts each event on EventBridge first (a failure there is the pipeline's), then shows it in process.</summary>

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using MedVision.Asl;
 using MedVision.Functions;
 
-namespace MedVision.Cli;
+namespace MedVision.Hosting;
 
 /// <summary>Resolves a Task's Lambda ARN to the in-process handler of the same name, as Lambda would run it.</summary>
 /// <remarks>The catalog is looked up on each call: it is built from services that need the workflow this invoker serves.</remarks>
