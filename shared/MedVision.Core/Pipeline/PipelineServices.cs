@@ -1,6 +1,7 @@
 using MedVision.Core.Inference;
 using MedVision.Core.Ports;
 using MedVision.Core.Reports;
+using Microsoft.Extensions.Logging;
 
 namespace MedVision.Core.Pipeline;
 
@@ -15,7 +16,7 @@ public sealed class PipelineServices
         ArgumentNullException.ThrowIfNull(platform);
         Platform = platform;
         var audit = new AuditTrail(platform.Records, platform.Time, platform.Ids);
-        var tracker = new StageTracker(platform.Records, platform.Events, platform.Time, audit);
+        var tracker = new StageTracker(platform.Records, platform.Events, platform.Time, audit, platform.Logs.CreateLogger("MedVision.Pipeline"));
         var loader = new ImageLoader(platform.Objects, platform.Archive);
 
         // One breaker per process, shared by every stage, so failures seen by classify count for analyze too.

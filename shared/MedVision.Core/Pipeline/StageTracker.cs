@@ -1,7 +1,10 @@
 using System.Globalization;
 using MedVision.Core.Classification;
 using MedVision.Core.Images;
+using MedVision.Core.Observability;
 using MedVision.Core.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MedVision.Core.Pipeline;
 
@@ -10,8 +13,10 @@ namespace MedVision.Core.Pipeline;
 /// (which refuses illegal moves), and the tracker publishes the status event and writes the audit entry that go
 /// with it, so no stage builds either by hand.
 /// </summary>
-public sealed class StageTracker(IRecordStore records, IEventPublisher events, TimeProvider time, AuditTrail audit)
+public sealed class StageTracker(IRecordStore records, IEventPublisher events, TimeProvider time, AuditTrail audit, ILogger? logger = null)
 {
+    private readonly ILogger log = logger ?? NullLogger.Instance;
+
     /// <summary>Who the pipeline's own audit entries name as the actor.</summary>
     public const string PipelineActor = "pipeline";
 
@@ -24,6 +29,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         await records.CreateAsync(record, ct);
         var detail = $"{record.FileFormat.WireName()} {record.FileSizeBytes} bytes";
         await audit.WriteAsync(record.UserId, "image.upload", "image", record.ImageId, detail, ct);
+        log.UploadRecorded(record.ImageId);
         return record;
     }
 
@@ -35,6 +41,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
     public Task<ImageRecord> BeginAsync(string imageId, PipelineStage stage, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        log.StageStarted(imageId, stage);
         return records.UpdateAsync(imageId, r => r.BeginStage(stage, now), ct);
     }
 
@@ -66,6 +73,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
             return apply is null ? next : apply(next);
         }, ct);
         await PublishAsync(updated, PipelineEventType.StageCompleted, updated.Status, now, duration, detail, ct, stage);
+        log.StageCompleted(imageId, stage);
         return updated;
     }
 
@@ -79,6 +87,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         await PublishAsync(record, PipelineEventType.StageCompleted, record.Status, now, duration, "completed", ct);
         await PublishAsync(record, PipelineEventType.ImageCompleted, ImageStatus.Completed, time.GetUtcNow(), null, null, ct);
         await audit.WriteAsync(PipelineActor, "image.analysis_completed", "image", record.ImageId, record.ReportId, ct);
+        log.PipelineFinished(record.ImageId);
         return record;
     }
 
@@ -95,6 +104,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
             record, PipelineEventType.ImageManualReview, ImageStatus.ManualReview, time.GetUtcNow(), null,
             record.Classification?.Confidence.ToString("0.00", CultureInfo.InvariantCulture), ct);
         await audit.WriteAsync(PipelineActor, "image.manual_review_requested", "image", record.ImageId, null, ct);
+        log.ManualReviewRequested(record.ImageId);
         return record;
     }
 
@@ -134,6 +144,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         var now = taken.UpdatedAt;
         var modality = taken.Modality?.WireName();
         await audit.WriteAsync(reviewerId, "image.modality_reviewed", "image", taken.ImageId, $"modality={modality}", ct);
+        log.ManualReviewAnswered(taken.ImageId);
         await PublishAsync(
             taken, PipelineEventType.StageCompleted, taken.Status, now,
             before.StageTimings.TryGetValue(PipelineStage.ManualReview, out var parked) ? (now - parked.StartedAt).TotalMilliseconds : null,
@@ -147,6 +158,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         var error = $"{code}: {message}";
         var record = await records.UpdateAsync(imageId, r => r.Degrade(stage, error, now, out _), ct);
         await PublishAsync(record, PipelineEventType.StageDegraded, record.Status, now, null, error, ct, stage);
+        log.StageDegraded(imageId, stage, code);
         return record;
     }
 
@@ -157,6 +169,7 @@ public sealed class StageTracker(IRecordStore records, IEventPublisher events, T
         var record = await records.UpdateAsync(imageId, r => r.Fail(code, message, now), ct);
         await PublishAsync(record, PipelineEventType.ImageFailed, ImageStatus.Failed, time.GetUtcNow(), null, $"{code}: {message}", ct);
         await audit.WriteAsync(PipelineActor, "image.analysis_failed", "image", record.ImageId, code, ct);
+        log.PipelineFailed(record.ImageId, code);
         return record;
     }
 

@@ -32,6 +32,9 @@ public sealed record Platform
 
     public IMetrics Metrics { get; init; } = NullMetrics.Instance;
 
+    /// <summary>Structured logs (one JSON object per line in a Lambda); dropped when not given.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logs { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     public required TimeProvider Time { get; init; }
 
     public required IIdGenerator Ids { get; init; }
