@@ -17,6 +17,8 @@ public sealed record AwsPlatformOptions
 
     public IMetrics Metrics { get; init; } = NullMetrics.Instance;
 
+    public Microsoft.Extensions.Logging.ILoggerFactory Logs { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     /// <summary>
     /// The workflow port; Step Functions (MEDVISION_STATE_MACHINE_ARN) when null. The CLI passes its in-process ASL
     /// interpreter, because Step Functions cannot run the pipeline's Lambda tasks offline.
@@ -43,6 +45,7 @@ public sealed record AwsPlatformOptions
 public sealed class AwsPlatform : IDisposable
 {
     private readonly List<IDisposable> owned = [];
+    private readonly HashSet<string> built = new(StringComparer.Ordinal);
 
     private AwsPlatform(AwsSettings settings, AwsPlatformOptions options)
     {
@@ -50,26 +53,28 @@ public sealed class AwsPlatform : IDisposable
         // The SDK's default chain, shared by the hand-written clients (the SDK clients find it themselves).
         var chain = Own(new AwsCredentialChain());
 
-        HttpClient Signed(AwsService service, TimeSpan? timeout = null)
+        HttpClient Signed(AwsService service)
         {
             var client = AwsHttp.CreateClient(service.SigningName, settings.Region, chain.GetAsync, time);
-            if (timeout is { } t)
+            lock (owned)
             {
-                client.Timeout = t;
+                owned.Add(client);
+                built.Add(service.SigningName);
             }
 
-            owned.Add(client);
             return client;
         }
 
         var s3 = Own(new AmazonS3Client(S3Config(settings)));
         var dynamo = Own(new AmazonDynamoDBClient(DynamoConfig(settings)));
         var objectOptions = new S3ObjectStoreOptions { Bucket = settings.Bucket, KmsKeyId = settings.KmsKeyId };
-        var workflow = options.Workflow ?? new StepFunctionsWorkflow(
+        // Built on first use: only the upload and review paths start executions or answer task tokens, and only
+        // classify and analyze call a model, so the other functions never build these clients (cold start).
+        var workflow = options.Workflow ?? new LazyWorkflow(() => new StepFunctionsWorkflow(
             Signed(AwsService.StepFunctions),
             new StepFunctionsOptions(settings.Region, settings.StateMachineArn
                 ?? throw new Core.ValidationException("config.missing", $"The AWS platform needs {AwsSettings.StateMachineVariable} to start executions."))
-            { Endpoint = settings.EndpointOf(AwsService.StepFunctions) });
+            { Endpoint = settings.EndpointOf(AwsService.StepFunctions) }));
         IEventPublisher events = new EventBridgePublisher(
             Signed(AwsService.EventBridge),
             new EventBridgeOptions(settings.Region, settings.EventBus) { Endpoint = settings.EndpointOf(AwsService.EventBridge) });
@@ -86,15 +91,16 @@ public sealed class AwsPlatform : IDisposable
                 Signed(AwsService.HealthLake),
                 new HealthLakeOptions(settings.Region, settings.HealthLakeDatastoreId) { Endpoint = settings.EndpointOf(AwsService.HealthLake) }),
             Records = new DynamoDbRecordStore(dynamo, RecordStoreOptions(settings)),
-            Inference = new SageMakerRuntimeEndpoint(
+            Inference = new LazyInferenceEndpoint(() => new SageMakerRuntimeEndpoint(
                 Signed(AwsService.SageMakerRuntime),
-                new SageMakerRuntimeOptions(settings.Region) { Endpoint = settings.EndpointOf(AwsService.SageMakerRuntime) }),
+                new SageMakerRuntimeOptions(settings.Region) { Endpoint = settings.EndpointOf(AwsService.SageMakerRuntime) })),
             Workflow = workflow,
             Events = options.Events?.Invoke(events) ?? events,
             ReportSigner = settings.ReportSigningKeyId is { } keyId
                 ? new KmsReportSigner(Signed(AwsService.Kms), new KmsOptions(settings.Region, keyId) { Endpoint = settings.EndpointOf(AwsService.Kms) })
                 : null,
             Metrics = options.Metrics,
+            Logs = options.Logs,
             Time = time,
             Ids = options.Ids ?? new UuidV7IdGenerator(time),
             Options = options.Pipeline with { Routes = routes },
@@ -102,6 +108,18 @@ public sealed class AwsPlatform : IDisposable
     }
 
     public Platform Platform { get; }
+
+    /// <summary>The signing names of the hand-written clients built so far (the lazy ones appear on first use).</summary>
+    public IReadOnlyCollection<string> ClientsBuilt
+    {
+        get
+        {
+            lock (owned)
+            {
+                return [.. built];
+            }
+        }
+    }
 
     public static AwsPlatform Create(AwsSettings settings, AwsPlatformOptions? options = null)
     {
@@ -162,7 +180,13 @@ public sealed class AwsPlatform : IDisposable
 
     public void Dispose()
     {
-        foreach (var d in owned)
+        List<IDisposable> all;
+        lock (owned)
+        {
+            all = [.. owned];
+        }
+
+        foreach (var d in all)
         {
             d.Dispose();
         }
@@ -171,7 +195,11 @@ public sealed class AwsPlatform : IDisposable
     private T Own<T>(T disposable)
         where T : IDisposable
     {
-        owned.Add(disposable);
+        lock (owned)
+        {
+            owned.Add(disposable);
+        }
+
         return disposable;
     }
 }
