@@ -35,7 +35,15 @@ export MEDVISION_REQUIRE_ORACLES=1
 say "building"
 dotnet build MedVision.slnx -c Release -warnaserror -p:MedVisionAnalyzers=true -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
 
-# 4. Run every test project; collect the per-assembly counts.
+# 4. Publish the Lambda bootstrap once, as CDK will deploy it (Native AOT, warnings as errors); its tests drive this
+#    binary against a loopback Runtime API.
+say "publishing the Lambda bootstrap (Native AOT)"
+MEDVISION_BOOTSTRAP_DIR=$(mktemp -d)
+export MEDVISION_BOOTSTRAP_DIR
+trap 'rm -rf "$MEDVISION_BOOTSTRAP_DIR"' EXIT
+bash scripts/publish-functions.sh "$MEDVISION_BOOTSTRAP_DIR" || { echo "0 passed, 1 failed"; exit 1; }
+
+# 5. Run every test project; collect the per-assembly counts.
 say "testing"
 log=$(mktemp)
 dotnet test MedVision.slnx -c Release --no-build -nologo 2>&1 | tee "$log"
