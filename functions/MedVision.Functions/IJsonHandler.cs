@@ -31,6 +31,10 @@ public static class HandlerNames
     public const string MarkFailed = "mark-failed";
     public const string RecordDegraded = "record-degraded";
 
+    /// <summary>Every handler name the catalog hosts.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [Upload, GetImage, GetAnalysis, History, Classify, Analyze, Heatmap, Report, Finalize, ManualReview, MarkFailed, RecordDegraded];
+
     /// <summary>State machine Task resources: the ASL file's ${...FunctionArn} placeholders and the handler each runs.</summary>
     public static IReadOnlyDictionary<string, string> StateMachineFunctions { get; } = new Dictionary<string, string>
     {

@@ -69,6 +69,7 @@ namespace MedVision.Cli
             root.Subcommands.Add(Image());
             root.Subcommands.Add(Dicom());
             root.Subcommands.Add(TwinCommand.Create());
+            root.Subcommands.Add(Invoke());
             root.Subcommands.Add(Aws());
             root.Subcommands.Add(Help(root));
             CommandLineApp.RejectOptionLikeArguments(root);
@@ -129,15 +130,7 @@ namespace MedVision.Cli
                     + "default: the MEDVISION_MODEL_ROUTES variable, else the built-in routes",
                 HelpName = "FILE",
             };
-            var platform = new Option<PlatformKind>("--platform")
-            {
-                Description = "the adapters the ports run on: local (the embedded twins) or aws (S3, DynamoDB, HealthImaging, "
-                    + "HealthLake, SageMaker Runtime, EventBridge, KMS, configured by the environment: docs/configuration.md; "
-                    + "scripts/aws-local.sh up starts local stand-ins); the state machine runs in this process either way",
-                DefaultValueFactory = _ => PlatformKind.Local,
-            }.Choices(
-                [("local", PlatformKind.Local), ("aws", PlatformKind.Aws)],
-                raw => $"--platform must be local or aws, not '{raw}'");
+            var platform = PlatformOption();
             var command = new Command(
                 "analyze",
                 "Run classify → analyze → heatmap → report → finalize on every image through the embedded twins and the real "
@@ -154,6 +147,50 @@ namespace MedVision.Cli
                 new AnalyzeOptions(
                     r.GetRequiredValue(inputs), r.GetRequiredValue(outDir), r.GetValue(parallel), r.GetRequiredValue(user),
                     r.GetValue(state), r.GetValue(modelEndpoint), r.GetValue(routes), r.GetValue(platform)),
+                ct));
+            return command;
+        }
+
+        private static Option<PlatformKind> PlatformOption() => new Option<PlatformKind>("--platform")
+        {
+            Description = "the adapters the ports run on: local (the embedded twins) or aws (S3, DynamoDB, HealthImaging, "
+                + "HealthLake, SageMaker Runtime, EventBridge, KMS, configured by the environment: docs/configuration.md; "
+                + "scripts/aws-local.sh up starts local stand-ins); the state machine runs in this process either way",
+            DefaultValueFactory = _ => PlatformKind.Local,
+        }.Choices(
+            [("local", PlatformKind.Local), ("aws", PlatformKind.Aws)],
+            raw => $"--platform must be local or aws, not '{raw}'");
+
+        private static Command Invoke()
+        {
+            var handler = new Argument<string>("handler")
+            {
+                Description = "the handler to run, as a function's handler setting names it (upload, get-image, classify, ...)",
+            }.Suggest([.. Functions.HandlerNames.All]);
+            var eventFile = new Option<string>("--event", "-e")
+            {
+                Description = "the event JSON, as Lambda would pass it (samples in events/api and events/stepfunctions)",
+                HelpName = "FILE",
+                Required = true,
+            };
+            var outDir = OutOption("the --out analyze used; the local twins' state is <out>/.state");
+            var state = StateOption();
+            var modelEndpoint = ModelEndpointOption();
+            var platform = PlatformOption();
+            var command = new Command(
+                "invoke",
+                "Run one handler once on a sample event, as the Lambda bootstrap runs it (like `sam local invoke`), on the "
+                + "embedded twins or the AWS adapters. Prints the handler's JSON result; a handler error is printed as Lambda "
+                + "reports it (errorType, errorMessage). An upload's pipeline runs in this process and is waited for. Exit 0 "
+                + "when the handler answered, 1 when it threw, 2 for usage errors.")
+            {
+                handler, eventFile, outDir, state, modelEndpoint, platform,
+            };
+            CommandLineApp.WhenArgumentsMissing(command, "invoke needs a <handler> and --event FILE");
+            command.SetAction((r, ct) => new InvokeCommand(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error).RunAsync(
+                new InvokeOptions(
+                    r.GetRequiredValue(handler), r.GetRequiredValue(eventFile), r.GetValue(platform), r.GetRequiredValue(outDir),
+                    r.GetValue(state), r.GetValue(modelEndpoint)),
                 ct));
             return command;
         }
