@@ -166,6 +166,7 @@ namespace MedVision.Cli
             var handler = new Argument<string>("handler")
             {
                 Description = "the handler to run, as a function's handler setting names it (upload, get-image, classify, ...)",
+                HelpName = "handler",
             }.Suggest([.. Functions.HandlerNames.All]);
             var eventFile = new Option<string>("--event", "-e")
             {
