@@ -38,6 +38,7 @@ public sealed class BootstrapProcessTests : IDisposable
         Assert.All(bootstrap.Lines.Where(l => l.StartsWith('{')), l => JsonNode.Parse(l)); // every stdout line is one JSON object
     }
 
+    // Feature: medvision-ai-platform, Property 40: a handler's error leaves an error log line with request id, image id and error type.
     [Fact]
     public async Task Invoke_WhenHandlerThrows_ShouldPostTheExceptionTypeAsErrorTypeWithItsMessage()
     {

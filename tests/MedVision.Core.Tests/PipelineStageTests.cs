@@ -245,6 +245,30 @@ public class PipelineStageTests
         Assert.Contains(events.Events, e => e.Type == PipelineEventType.ImageFailed);
     }
 
+    // Feature: medvision-ai-platform, Property 40: every processing error leaves an error log entry with its context.
+    [Fact]
+    public async Task MarkFailedAsync_WhenAStageFailed_ShouldLogOneErrorLineWithTheImageIdAndCode()
+    {
+        var id = await UploadAsync();
+        using var lines = new StringWriter();
+        using var logs = new Microsoft.Extensions.Logging.LoggerFactory([new MedVision.Core.Observability.JsonLinesLoggerProvider(lines, clock)]);
+        var logged = new PipelineServices(Platform(endpoint).Platform() with { Logs = logs });
+
+        await logged.Finish.MarkFailedAsync(new FailureRequest
+        {
+            ImageId = id,
+            Error = new StateError { Error = "ModelUnavailableException", Cause = """{"errorMessage":"timed out","errorType":"ModelUnavailableException"}""" },
+        });
+
+        var errors = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .Where(l => (string?)l["level"] == "ERROR").ToList();
+        var error = Assert.Single(errors);
+        Assert.Equal("PipelineFailed", (string?)error["event"]);
+        Assert.Equal(id, (string?)error["imageId"]);
+        Assert.Equal("ModelUnavailableException", (string?)error["code"]);
+        Assert.DoesNotContain("patient", lines.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Analyze_WhenDetectorAnswersOutsideTheContract_ShouldThrowModelOutputInvalid()
     {

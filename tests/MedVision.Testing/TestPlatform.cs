@@ -38,6 +38,8 @@ public sealed class TestPlatform
 
     public IMetrics Metrics { get; init; } = NullMetrics.Instance;
 
+    public Microsoft.Extensions.Logging.ILoggerFactory Logs { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     public PipelineOptions Options { get; init; } = new();
 
     public Platform Platform(IWorkflow? workflow = null) => new()
@@ -52,6 +54,7 @@ public sealed class TestPlatform
         Events = Events,
         ReportSigner = ReportSigner,
         Metrics = Metrics,
+        Logs = Logs,
         Time = Time,
         Ids = Ids,
         Options = Options,
