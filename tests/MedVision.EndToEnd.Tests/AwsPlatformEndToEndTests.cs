@@ -58,7 +58,7 @@ public sealed class AwsPlatformEndToEndTests(ITestOutputHelper output) : IDispos
         var (upExit, upOut, upErr) = ExternalTools.Run("bash", [Script, "up", "--no-build"], environment: scriptEnv);
         output.WriteLine(upErr);
         Assert.True(upExit == 0, $"aws-local.sh up failed ({upExit}):\n{upErr}");
-        var env = ParseExports(Encoding.UTF8.GetString(upOut));
+        var env = AwsLocalStandIns.ParseExports(Encoding.UTF8.GetString(upOut));
         foreach (var name in new[] { "MEDVISION_BUCKET", "MEDVISION_TABLE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
                      "AWS_ENDPOINT_URL_MEDICAL_IMAGING", "AWS_ENDPOINT_URL_HEALTHLAKE", "MEDVISION_KMS_KEY_ID", "MEDVISION_REPORT_SIGNING_KEY_ID" })
         {
@@ -210,21 +210,6 @@ public sealed class AwsPlatformEndToEndTests(ITestOutputHelper output) : IDispos
     {
         var credentials = new AwsCredentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]);
         return _ => ValueTask.FromResult(credentials);
-    }
-
-    private static Dictionary<string, string> ParseExports(string text)
-    {
-        var env = new Dictionary<string, string>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            const string prefix = "export ";
-            if (line.StartsWith(prefix, StringComparison.Ordinal) && line.IndexOf('=', StringComparison.Ordinal) is var eq and > 0)
-            {
-                env[line[prefix.Length..eq]] = line[(eq + 1)..];
-            }
-        }
-
-        return env;
     }
 }
 

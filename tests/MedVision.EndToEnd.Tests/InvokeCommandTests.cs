@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using MedVision.Cli;
 using MedVision.Functions;
@@ -18,20 +17,18 @@ public sealed class InvokeCommandTests : IDisposable
     public async Task Invoke_WhenUploadThenGetImage_ShouldRunThePipelineAndAnswerWithItsRecord()
     {
         var upload = Path.Combine(dir, "upload.json");
-        await File.WriteAllTextAsync(upload, UploadEvent(Path.Combine(RepoPaths.Samples, "chest-xray-nodule-101.png")));
+        await File.WriteAllTextAsync(upload, TestEvents.Upload(Path.Combine(RepoPaths.Samples, "chest-xray-nodule-101.png")));
 
         var (code, output, error) = await RunCliAsync("invoke", "upload", "--event", upload, "--out", dir);
 
         Assert.True(code == 0, error);
         var accepted = JsonNode.Parse(output)!;
         Assert.Equal(202, (int)accepted["statusCode"]!);
-        var imageId = (string)JsonNode.Parse((string)accepted["body"]!)!["image_id"]!;
+        var imageId = TestEvents.ImageIdOfUploadResponse(accepted);
         Assert.Contains($"pipeline for image {imageId}: Succeeded", error, StringComparison.Ordinal);
 
-        var get = JsonNode.Parse(await File.ReadAllTextAsync(RepoPaths.Events("api/get-image.json")))!;
-        get["pathParameters"]!["image_id"] = imageId;
         var getFile = Path.Combine(dir, "get-image.json");
-        await File.WriteAllTextAsync(getFile, get.ToJsonString());
+        await File.WriteAllTextAsync(getFile, TestEvents.GetImage(imageId));
         (code, output, error) = await RunCliAsync("invoke", "get-image", "--event", getFile, "--out", dir);
 
         Assert.True(code == 0, error);
@@ -83,22 +80,6 @@ public sealed class InvokeCommandTests : IDisposable
         using var platform = PipelineHost.Create(Path.Combine(dir, ".state"));
 
         Assert.Equal(platform.Handlers.Names.Order(StringComparer.Ordinal), HandlerNames.All.Order(StringComparer.Ordinal));
-    }
-
-    /// <summary>An API Gateway HTTP API v2 upload event carrying one file, as events/api/upload.json does.</summary>
-    private static string UploadEvent(string file)
-    {
-        const string boundary = "medvision-invoke-test";
-        using var body = new MemoryStream();
-        body.Write(Encoding.ASCII.GetBytes(
-            $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{Path.GetFileName(file)}\"\r\nContent-Type: image/png\r\n\r\n"));
-        body.Write(File.ReadAllBytes(file));
-        body.Write(Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"));
-        var upload = JsonNode.Parse(File.ReadAllText(RepoPaths.Events("api/upload.json")))!;
-        upload["headers"]!["content-type"] = $"multipart/form-data; boundary={boundary}";
-        upload["body"] = Convert.ToBase64String(body.ToArray());
-        upload["isBase64Encoded"] = true;
-        return upload.ToJsonString();
     }
 
     private static async Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args)
