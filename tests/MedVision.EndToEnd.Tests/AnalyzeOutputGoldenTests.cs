@@ -1,4 +1,3 @@
-using MedVision.Hosting;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,6 +10,7 @@ using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Core.Reports;
 using MedVision.Functions;
+using MedVision.Hosting;
 using MedVision.Local.Twins;
 using MedVision.Testing;
 using Microsoft.Extensions.Time.Testing;

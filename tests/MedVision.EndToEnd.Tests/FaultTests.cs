@@ -1,4 +1,3 @@
-using MedVision.Hosting;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -15,6 +14,7 @@ using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Functions;
+using MedVision.Hosting;
 using MedVision.Imaging;
 using MedVision.Local.Workflow;
 using MedVision.Testing;

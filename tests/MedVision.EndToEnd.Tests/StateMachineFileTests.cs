@@ -1,4 +1,3 @@
-using MedVision.Hosting;
 using System.Text.Json;
 using MedVision.Asl;
 using MedVision.Cli;
@@ -9,6 +8,7 @@ using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Ports;
 using MedVision.Functions;
+using MedVision.Hosting;
 using MedVision.Imaging;
 using MedVision.Local.Workflow;
 using MedVision.Testing;

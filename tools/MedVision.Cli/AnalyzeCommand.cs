@@ -1,4 +1,3 @@
-using MedVision.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -11,6 +10,7 @@ using MedVision.Core.Images;
 using MedVision.Core.Inference;
 using MedVision.Core.Json;
 using MedVision.Core.Pipeline;
+using MedVision.Hosting;
 
 namespace MedVision.Cli;
 
@@ -27,6 +27,42 @@ public enum PlatformKind
 {
     Local,
     Aws,
+}
+
+/// <summary>What `--platform` and `--model-endpoint` together ask of a command that builds the pipeline.</summary>
+public static class PlatformChoice
+{
+    /// <summary>
+    /// The AWS settings for `--platform aws` (null for local). `--model-endpoint` with aws is a usage error; a missing
+    /// setting is written to <paramref name="error"/> (each one named) and answered false.
+    /// </summary>
+    public static bool TryAwsSettings(
+        PlatformKind platform, Uri? modelEndpoint, Func<string, string?>? environment, TextWriter error, out AwsSettings? aws)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        aws = null;
+        if (platform != PlatformKind.Aws)
+        {
+            return true;
+        }
+
+        if (modelEndpoint is not null)
+        {
+            throw new UsageException(
+                $"--model-endpoint is for --platform local; with --platform aws, {AwsService.SageMakerRuntime.EndpointVariable} points SageMaker Runtime elsewhere");
+        }
+
+        try
+        {
+            aws = environment is not null ? AwsSettings.FromEnvironment(environment) : AwsSettings.FromEnvironment();
+            return true;
+        }
+        catch (ValidationException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return false;
+        }
+    }
 }
 
 /// <summary>Outcome of one input file: the image's status, or none when the upload rejected it.</summary>
@@ -72,24 +108,9 @@ public sealed class AnalyzeCommand(TextWriter output, TextWriter error)
             return 2;
         }
 
-        AwsSettings? aws = null;
-        if (options.Platform == PlatformKind.Aws)
+        if (!PlatformChoice.TryAwsSettings(options.Platform, options.ModelEndpoint, options.Environment, error, out var aws))
         {
-            if (options.ModelEndpoint is not null)
-            {
-                throw new UsageException(
-                    $"--model-endpoint is for --platform local; with --platform aws, {AwsService.SageMakerRuntime.EndpointVariable} points SageMaker Runtime elsewhere");
-            }
-
-            try
-            {
-                aws = options.Environment is { } environment ? AwsSettings.FromEnvironment(environment) : AwsSettings.FromEnvironment();
-            }
-            catch (ValidationException ex)
-            {
-                error.WriteLine($"error: {ex.Message}");
-                return 2;
-            }
+            return 2;
         }
 
         Directory.CreateDirectory(options.OutputDirectory);

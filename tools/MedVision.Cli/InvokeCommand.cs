@@ -44,24 +44,9 @@ public sealed class InvokeCommand(TextWriter output, TextWriter error)
             throw new UsageException($"the event file {options.EventFile} is not JSON: {ex.Message.TrimEnd('.')}");
         }
 
-        AwsSettings? aws = null;
-        if (options.Platform == PlatformKind.Aws)
+        if (!PlatformChoice.TryAwsSettings(options.Platform, options.ModelEndpoint, options.Environment, error, out var aws))
         {
-            if (options.ModelEndpoint is not null)
-            {
-                throw new UsageException(
-                    $"--model-endpoint is for --platform local; with --platform aws, {AwsService.SageMakerRuntime.EndpointVariable} points SageMaker Runtime elsewhere");
-            }
-
-            try
-            {
-                aws = options.Environment is { } environment ? AwsSettings.FromEnvironment(environment) : AwsSettings.FromEnvironment();
-            }
-            catch (ValidationException ex)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}");
-                return 2;
-            }
+            return 2;
         }
 
         var stateDir = options.StateDirectory ?? Path.Combine(options.OutputDirectory, ".state");

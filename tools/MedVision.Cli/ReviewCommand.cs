@@ -1,4 +1,3 @@
-using MedVision.Hosting;
 using System.Text.Json.Nodes;
 using MedVision.Asl;
 using MedVision.Core;
@@ -6,6 +5,7 @@ using MedVision.Core.Classification;
 using MedVision.Core.Images;
 using MedVision.Core.Pipeline;
 using MedVision.Core.Reports;
+using MedVision.Hosting;
 
 namespace MedVision.Cli;
 
