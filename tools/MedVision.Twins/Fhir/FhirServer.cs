@@ -197,7 +197,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
                 ["etag"] = FhirRest.ETag(v.VersionId),
                 ["lastModified"] = v.LastUpdated,
             };
-            entries.Add(entry);
+            entries.Add((JsonNode)entry);
         }
 
         var self = $"{baseUrl}/{type}{(id is null ? "" : "/" + id)}/_history";
@@ -249,7 +249,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         var entries = new JsonArray();
         foreach (var resource in page)
         {
-            entries.Add(SearchEntry(baseUrl, resource, "match"));
+            entries.Add((JsonNode)SearchEntry(baseUrl, resource, "match"));
         }
 
         if (include)
@@ -260,7 +260,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
                 if (reference?.Split('/') is [.., "Observation", var id] && FhirId.IsValid(id) && seen.Add(id)
                     && await store.ReadJsonAsync("Observation", id, context.RequestAborted) is { } observation)
                 {
-                    entries.Add(SearchEntry(baseUrl, observation, "include"));
+                    entries.Add((JsonNode)SearchEntry(baseUrl, observation, "include"));
                 }
             }
         }
@@ -272,12 +272,12 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         var links = new JsonArray(new JsonObject { ["relation"] = "self", ["url"] = Link(offset) });
         if (count > 0 && offset + count < matches.Count)
         {
-            links.Add(new JsonObject { ["relation"] = "next", ["url"] = Link(offset + count) });
+            links.Add((JsonNode)new JsonObject { ["relation"] = "next", ["url"] = Link(offset + count) });
         }
 
         if (count > 0 && offset > 0)
         {
-            links.Add(new JsonObject { ["relation"] = "previous", ["url"] = Link(Math.Max(0, offset - count)) });
+            links.Add((JsonNode)new JsonObject { ["relation"] = "previous", ["url"] = Link(Math.Max(0, offset - count)) });
         }
 
         await Write(context, 200, new JsonObject
