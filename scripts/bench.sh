@@ -30,17 +30,33 @@ if [ "$mode" = codecs ]; then
   exit 0
 fi
 
-# The CLI is measured as shipped: self-contained, ReadyToRun. The runtime and crossgen packs come from the NuGet cache
-# (restored once from the package registry); if they cannot be restored, fall back to the framework-dependent apphost.
+# The CLI is measured as the README publishes it: Native AOT for x86-64-v3. The same CLI self-contained ReadyToRun runs
+# beside it for the ratio. The runtime and crossgen/ILC packs come from the NuGet cache (restored once from the package
+# registry); if the AOT publish fails, ReadyToRun alone is measured; if that cannot restore, the framework-dependent apphost.
+aot=/tmp/medvision-aot
 pub=/tmp/medvision-pub
-rm -rf "$pub"
-if dotnet publish tools/MedVision.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$pub" "${art[@]}"; then
-  build="self-contained, ReadyToRun, linux-x64"
+rm -rf "$aot" "$pub"
+other=()
+if dotnet publish tools/MedVision.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" "${art[@]}"; then
+  cli="$aot/medvision"
+  build="Native AOT, x86-64-v3, linux-x64"
 else
-  echo "bench.sh: self-contained ReadyToRun publish failed; measuring the framework-dependent apphost instead" >&2
+  echo "bench.sh: Native AOT publish failed; measuring the ReadyToRun build alone" >&2
+  cli=""
+fi
+if dotnet publish tools/MedVision.Cli -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$pub" "${art[@]}"; then
+  r2r="self-contained, ReadyToRun, linux-x64"
+else
+  echo "bench.sh: self-contained ReadyToRun publish failed; using the framework-dependent apphost instead" >&2
   rm -rf "$pub"
   dotnet publish tools/MedVision.Cli -c Release -o "$pub" "${art[@]}"
-  build="framework-dependent apphost: the self-contained ReadyToRun publish could not restore"
+  r2r="framework-dependent apphost: the self-contained ReadyToRun publish could not restore"
+fi
+if [ -n "$cli" ]; then
+  other=(--cli-other "$pub/medvision" --cli-other-build "$r2r")
+else
+  cli="$pub/medvision"
+  build="$r2r"
 fi
 dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- dicom --runs "${1:-15}" --out docs/benchmarks.md \
-  --cli "$pub/medvision" --cli-build "$build"
+  --cli "$cli" --cli-build "$build" "${other[@]}"

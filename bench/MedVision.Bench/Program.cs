@@ -6,7 +6,8 @@ using MedVision.CommandLine;
 
 // Benchmark harness (scripts/bench.sh); results in docs/benchmarks.md. Never asserts timings.
 //   dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]   codecs (Codecs/CodecBench.cs)
-//   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]  (Dicom/DicomBench.cs)
+//   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]
+//                [--cli-other PATH] [--cli-other-build TEXT]                          (Dicom/DicomBench.cs)
 //   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
 // `--help` on each says more.
 Option<int> Runs() => new("--runs")
@@ -51,15 +52,27 @@ var cliBuild = new Option<string>("--cli-build")
     HelpName = "TEXT",
     DefaultValueFactory = _ => "unknown build",
 };
+var cliOther = new Option<string?>("--cli-other")
+{
+    Description = "the same CLI built another way (e.g. ReadyToRun), timed in the same alternating runs for the ratio",
+    HelpName = "PATH",
+};
+var cliOtherBuild = new Option<string>("--cli-other-build")
+{
+    Description = "how the --cli-other executable was built (printed in the results)",
+    HelpName = "TEXT",
+    DefaultValueFactory = _ => "another build",
+};
 var dicom = new Command(
     "dicom",
     "DICOM benchmarks against pydicom and DCMTK, and the published CLI's `dicom dump` against dcmdump (rewrites the "
     + "## DICOM section)")
 {
-    dicomRuns, dicomOut, slices, cli, cliBuild,
+    dicomRuns, dicomOut, slices, cli, cliBuild, cliOther, cliOtherBuild,
 };
 dicom.SetAction(r => DicomBench.Run(
-    r.GetValue(dicomRuns), r.GetRequiredValue(dicomOut), r.GetValue(slices), r.GetValue(cli), r.GetRequiredValue(cliBuild)));
+    r.GetValue(dicomRuns), r.GetRequiredValue(dicomOut), r.GetValue(slices), r.GetValue(cli), r.GetRequiredValue(cliBuild),
+    r.GetValue(cliOther), r.GetRequiredValue(cliOtherBuild)));
 root.Subcommands.Add(dicom);
 
 var modelRuns = Runs();

@@ -1,6 +1,6 @@
 using System.Globalization;
-using MedVision.Local.Fhir;
 using MedVision.Local.Twins;
+using MedVision.Twins.Fhir;
 using Microsoft.Extensions.Hosting;
 
 namespace MedVision.Cli;

@@ -245,7 +245,7 @@ public sealed class HealthImagingTwin : IAsyncDisposable
                     || sop is null || study is null || series is null || answer == StowAnswer.Failure)
                 {
                     // 0xC000: cannot understand; 0xA900: data set does not match SOP class (the scripted failure).
-                    failed.Add(Item(sopClass, sop ?? "", null, answer == StowAnswer.Failure ? 0xA900 : 0xC000, null));
+                    failed.Add((JsonNode)Item(sopClass, sop ?? "", null, answer == StowAnswer.Failure ? 0xA900 : 0xC000, null));
                     continue;
                 }
 
@@ -256,8 +256,8 @@ public sealed class HealthImagingTwin : IAsyncDisposable
                 var imageSetId = primary ? primaryId : DiskImageArchive.ImageSetIdFor($"{sop}#{Convert.ToHexStringLower(SHA256.HashData(part.Content))}");
                 await archive.StoreAsync(primary ? sop : $"{sop}#{Convert.ToHexStringLower(SHA256.HashData(part.Content))}", part.Content);
                 var retrieve = $"{baseUri}/studies/{study}/series/{series}/instances/{sop}?imageSetId={imageSetId}";
-                referenced.Add(Item(sopClass, sop, retrieve, null, answer == StowAnswer.Warning ? 0xB000 : null));
-                summaries.Add(new JsonObject
+                referenced.Add((JsonNode)Item(sopClass, sop, retrieve, null, answer == StowAnswer.Warning ? 0xB000 : null));
+                summaries.Add((JsonNode)new JsonObject
                 {
                     ["ImageSetId"] = imageSetId,
                     ["Version"] = 1,

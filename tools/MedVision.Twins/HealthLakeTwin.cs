@@ -209,7 +209,7 @@ public sealed class HealthLakeTwin : IAsyncDisposable
         foreach (var entry in (Parse(body)["entry"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var written = await PutAsync(entry["resource"]!.AsObject());
-            responses.Add(new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{written.VersionId}\"" } });
+            responses.Add((JsonNode)new JsonObject { ["response"] = new JsonObject { ["status"] = "200 OK", ["etag"] = $"W/\"{written.VersionId}\"" } });
         }
 
         createdByKey[key] = ("Bundle", key);

@@ -16,7 +16,7 @@ internal static class DicomBench
 {
     private const double Mb = 1e6;
 
-    public static int Run(int runs, string outFile, int slices, string? cli, string cliBuild)
+    public static int Run(int runs, string outFile, int slices, string? cli, string cliBuild, string? cliOther = null, string cliOtherBuild = "")
     {
         var report = new DicomReport(runs, slices, cliBuild) { LoadBefore = LoadAverage() };
         var timing = new BenchTiming(runs);
@@ -35,7 +35,7 @@ internal static class DicomBench
             Parse(report, timing, inputs, Py);
             Render(report, timing, inputs, Py);
             Decode(report, timing, inputs, work);
-            Cli(report, timing, inputs, cli);
+            Cli(report, timing, inputs, cli, cliOther is not null && File.Exists(cliOther) ? (cliOther, cliOtherBuild) : null);
             report.LoadAfter = LoadAverage();
         }
         finally
@@ -161,7 +161,8 @@ internal static class DicomBench
     }
 
     // 4. Cold CLI: the published medvision vs dcmdump, whole processes, alternately; plus the runtime start-up floor.
-    private static void Cli(DicomReport report, BenchTiming timing, DicomInputs inputs, string? cli)
+    //    With another build of the same CLI (e.g. ReadyToRun beside Native AOT), it runs in the same alternation.
+    private static void Cli(DicomReport report, BenchTiming timing, DicomInputs inputs, string? cli, (string Path, string Build)? other)
     {
         var ct = inputs.TypicalCt;
         if (cli is null || !File.Exists(cli))
@@ -171,18 +172,31 @@ internal static class DicomBench
             return;
         }
 
-        Console.WriteLine($"==> cli: {cli} dicom dump vs dcmdump, {timing.Runs} alternating runs");
+        Console.WriteLine($"==> cli: {cli} dicom dump vs dcmdump{(other is { } o ? $" and {o.Path}" : "")}, {timing.Runs} alternating runs");
         var tiny = inputs.Tiny;
-        var m = timing.MedianAlternating(
+        List<Action> actions =
+        [
             () => BenchTiming.Run(cli, "dicom", "dump", ct),
             () => BenchTiming.Run("dcmdump", ct),
             () => BenchTiming.Run(cli, "dicom", "dump", tiny),
             () => BenchTiming.Run("dcmdump", tiny),
             () => BenchTiming.Run(cli, "--version"),
             () => BenchTiming.Run("dcmdump", "--version"),
-            () => BenchTiming.Run("/bin/true"));
+            () => BenchTiming.Run("/bin/true"),
+        ];
+        if (other is { } second)
+        {
+            actions.Add(() => BenchTiming.Run(second.Path, "dicom", "dump", ct));
+            actions.Add(() => BenchTiming.Run(second.Path, "--version"));
+        }
+
+        var m = timing.MedianAlternating([.. actions]);
         var c = new CliTimes(Dump: m[0], Dcmdump: m[1], DumpTiny: m[2], DcmdumpTiny: m[3], Version: m[4], DcmdumpVersion: m[5], Spawn: m[6],
-            InProcess: timing.Median(() => DicomJsonWriter.Write(DicomFile.Open(ct), Stream.Null)));
+            InProcess: timing.Median(() => DicomJsonWriter.Write(DicomFile.Open(ct), Stream.Null)))
+        {
+            Other = other is { } built ? new OtherCli(built.Build, Dump: m[7], Version: m[8]) : null,
+            Bytes = new FileInfo(cli).Length,
+        };
 
         report.Add(new("`medvision dicom dump` (process, cold)", Describe(ct), c.Dump, null, "dcmdump (process)", c.Dcmdump, "≤ 1.5× dcmdump's time",
             c.Dump <= 1.5 * c.Dcmdump, F($"{c.Dump / c.Dcmdump:0.00}× dcmdump's time")));
@@ -190,6 +204,14 @@ internal static class DicomBench
             "start-up with the DICOM code and dictionary loaded, almost no data"));
         report.Add(new("`medvision --version` (process)", "—", c.Version, null, "dcmdump --version (process)", c.DcmdumpVersion, "—", null,
             "bare process start-up; dcmdump exits before loading its dictionary"));
+        if (c.Other is { } x)
+        {
+            report.Add(new(F($"`medvision dicom dump` (process, cold), {x.Build}"), Describe(ct), x.Dump, null, "dcmdump (process)", c.Dcmdump, "—", null,
+                F($"{x.Dump / c.Dcmdump:0.00}× dcmdump's time; the build above takes {c.Dump / x.Dump:0.00}× this one's time")));
+            report.Add(new(F($"`medvision --version` (process), {x.Build}"), "—", x.Version, null, "dcmdump --version (process)", c.DcmdumpVersion, "—", null,
+                F($"bare process start-up of this build; the build above takes {c.Version / x.Version:0.00}× its time")));
+        }
+
         report.Add(new("dump work in-process (read + JSON)", Describe(ct), c.InProcess, null, "—", double.NaN, "—", null, "warm: once the runtime is up and jitted"));
         report.Add(new("process spawn from the harness", "/bin/true", c.Spawn, null, "—", double.NaN, "—", null, "included in every process row"));
         report.Cli = c;

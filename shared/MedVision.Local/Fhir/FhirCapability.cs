@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace MedVision.Local.Fhir;
 
-/// <summary>The CapabilityStatement of <see cref="FhirServer"/>: exactly the types, interactions and search parameters it implements.</summary>
+/// <summary>The CapabilityStatement of the local FHIR REST API (<c>FhirServer</c> in MedVision.Twins): exactly the types, interactions and search parameters it implements.</summary>
 public static class FhirCapability
 {
     public const string Documentation =
@@ -20,7 +20,7 @@ public static class FhirCapability
             var searchParams = new JsonArray();
             foreach (var name in FhirSearch.Common.Concat(parameters))
             {
-                searchParams.Add(new JsonObject
+                searchParams.Add((JsonNode)new JsonObject
                 {
                     ["name"] = name,
                     ["type"] = FhirSearch.TypeOf(name),
@@ -31,7 +31,7 @@ public static class FhirCapability
             var interactions = new JsonArray();
             foreach (var code in new[] { "read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type" })
             {
-                interactions.Add(new JsonObject { ["code"] = code });
+                interactions.Add((JsonNode)new JsonObject { ["code"] = code });
             }
 
             var resource = new JsonObject
@@ -52,7 +52,7 @@ public static class FhirCapability
             }
 
             resource["searchParam"] = searchParams;
-            resources.Add(resource);
+            resources.Add((JsonNode)resource);
         }
 
         return new JsonObject

@@ -59,7 +59,7 @@ public sealed class FhirTransaction(SqliteFhirStore store, IIdGenerator ids)
             }
 
             entry["response"] = response;
-            responseEntries.Add(entry);
+            responseEntries.Add((JsonNode)entry);
         }
 
         return new JsonObject
@@ -141,8 +141,8 @@ public sealed class FhirTransaction(SqliteFhirStore store, IIdGenerator ids)
             var resource = entry.Resource;
             var (type, id) = (method, url.Split('/')) switch
             {
-                ("POST", [var t]) => (FhirServer.Supported(t), ids.NewId()),
-                ("PUT" or "DELETE", [var t, var u]) => (FhirServer.Supported(t), FhirServer.Id(u)),
+                ("POST", [var t]) => (FhirRest.Supported(t), ids.NewId()),
+                ("PUT" or "DELETE", [var t, var u]) => (FhirRest.Supported(t), FhirRest.Id(u)),
                 ("POST" or "PUT" or "DELETE", _) => throw Bad(i, $"request.url '{url}' does not fit {method} (POST Type, PUT/DELETE Type/id)"),
                 _ => throw new FhirHttpException(400, "not-supported", $"Bundle.entry[{i}]: method {method} is not supported in a transaction (POST, PUT, DELETE are)."),
             };
@@ -180,7 +180,7 @@ public sealed class FhirTransaction(SqliteFhirStore store, IIdGenerator ids)
                 throw Bad(i, $"fullUrl '{fullUrl}' appears more than once");
             }
 
-            plans.Add(new Plan(i, method, type, id, resource, FhirServer.ParseIfMatch(entry.IfMatch)));
+            plans.Add(new Plan(i, method, type, id, resource, FhirRest.ParseIfMatch(entry.IfMatch)));
         }
 
         foreach (var plan in plans.Where(p => p.Resource is not null))
@@ -204,7 +204,7 @@ public sealed class FhirTransaction(SqliteFhirStore store, IIdGenerator ids)
         }
 
         var location = plan.Method == "DELETE" ? null : $"{plan.Type}/{plan.Id}/_history/{result.VersionId}";
-        return new EntryAnswer(status, location, FhirServer.ETag(result.VersionId), result.LastUpdated);
+        return new EntryAnswer(status, location, FhirRest.ETag(result.VersionId), result.LastUpdated);
     }
 
     private static FhirHttpException Bad(int index, string what) => new(400, "invalid", $"Bundle.entry[{index}] {what}.");

@@ -16,7 +16,7 @@ namespace MedVision.Local.Twins;
 /// </summary>
 /// <remarks>
 /// <para>The port (<see cref="IFhirStore"/>) is typed: a resource becomes JSON once on its way into its row and is
-/// parsed once on its way out. The local REST API (<see cref="FhirServer"/>) works on the stored JSON itself through
+/// parsed once on its way out. The local REST API (<c>FhirServer</c> in MedVision.Twins) works on the stored JSON itself through
 /// <see cref="WriteAsync"/>, <see cref="ReadJsonAsync"/>, <see cref="ReadStateAsync"/>, <see cref="AllAsync"/> and the
 /// history reads.</para>
 /// <para>Search (deliberately small, exact matching only, no modifiers, chaining or comma "OR" lists):

@@ -5,11 +5,12 @@ using System.Text.Json.Nodes;
 using MedVision.Core;
 using MedVision.Core.Pipeline;
 using MedVision.Fhir;
+using MedVision.Local.Fhir;
 using MedVision.Local.Twins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace MedVision.Local.Fhir;
+namespace MedVision.Twins.Fhir;
 
 /// <summary>
 /// The FHIR R4 RESTful API over <see cref="SqliteFhirStore"/>, JSON only: create, read, vread, update (create on
@@ -21,7 +22,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
 {
     private readonly FhirTransaction transactions = new(store, ids);
 
-    public const string MediaType = "application/fhir+json";
+    public const string MediaType = FhirRest.MediaType;
     private const string ContentType = MediaType + "; charset=utf-8";
 
     /// <summary>Handles a request whose path below the FHIR base is <paramref name="path"/> (e.g. "Patient/1/_history").</summary>
@@ -69,32 +70,26 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
             ["metadata"] => method == "GET" ? Write(context, 200, FhirCapability.Statement(time.GetUtcNow(), baseUrl)) : throw NotAllowed(method, "metadata (GET)"),
             [var type] => method switch
             {
-                "GET" => SearchAsync(context, Supported(type), baseUrl),
-                "POST" => CreateAsync(context, Supported(type), baseUrl),
+                "GET" => SearchAsync(context, FhirRest.Supported(type), baseUrl),
+                "POST" => CreateAsync(context, FhirRest.Supported(type), baseUrl),
                 _ => throw NotAllowed(method, $"{type} (GET search, POST create)"),
             },
-            [var type, "_history"] => method == "GET" ? HistoryAsync(context, Supported(type), null, baseUrl) : throw NotAllowed(method, "history (GET)"),
+            [var type, "_history"] => method == "GET" ? HistoryAsync(context, FhirRest.Supported(type), null, baseUrl) : throw NotAllowed(method, "history (GET)"),
             [var type, var id] => method switch
             {
-                "GET" => ReadAsync(context, Supported(type), Id(id)),
-                "PUT" => UpdateAsync(context, Supported(type), Id(id), baseUrl),
-                "DELETE" => DeleteAsync(context, Supported(type), Id(id)),
+                "GET" => ReadAsync(context, FhirRest.Supported(type), FhirRest.Id(id)),
+                "PUT" => UpdateAsync(context, FhirRest.Supported(type), FhirRest.Id(id), baseUrl),
+                "DELETE" => DeleteAsync(context, FhirRest.Supported(type), FhirRest.Id(id)),
                 _ => throw NotAllowed(method, $"{type}/{id} (GET read, PUT update, DELETE delete)"),
             },
-            [var type, var id, "_history"] => method == "GET" ? HistoryAsync(context, Supported(type), Id(id), baseUrl) : throw NotAllowed(method, "history (GET)"),
-            [var type, var id, "_history", var vid] => method == "GET" ? VReadAsync(context, Supported(type), Id(id), vid) : throw NotAllowed(method, "vread (GET)"),
+            [var type, var id, "_history"] => method == "GET" ? HistoryAsync(context, FhirRest.Supported(type), FhirRest.Id(id), baseUrl) : throw NotAllowed(method, "history (GET)"),
+            [var type, var id, "_history", var vid] => method == "GET" ? VReadAsync(context, FhirRest.Supported(type), FhirRest.Id(id), vid) : throw NotAllowed(method, "vread (GET)"),
             _ => throw new FhirHttpException(404, "not-found", $"No FHIR interaction at '{string.Join('/', s)}'."),
         };
     }
 
     private static FhirHttpException NotAllowed(string method, string what) =>
         new(405, "not-supported", $"{method} is not allowed on {what}.");
-
-    internal static string Supported(string type) => FhirSearch.IsSupportedType(type)
-        ? type
-        : throw new FhirHttpException(404, "not-supported", $"Resource type '{type}' is not supported here. Supported: {string.Join(", ", FhirSearch.TypeParameters.Keys)}.");
-
-    internal static string Id(string id) => FhirId.IsValid(id) ? id : throw new FhirHttpException(400, "invalid", $"'{id}' is not a FHIR id ({FhirId.Rule}).");
 
     // ---- instance and type interactions ----
 
@@ -159,34 +154,14 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         var result = (await store.WriteAsync([new FhirWrite(type, id, null, IfMatch(context.Request.Headers.IfMatch))], context.RequestAborted))[0];
         if (result.Existed)
         {
-            context.Response.Headers.ETag = ETag(result.VersionId);
+            context.Response.Headers.ETag = FhirRest.ETag(result.VersionId);
         }
 
         // R4: 204 whether or not the resource existed; a later read answers 410 Gone.
         context.Response.StatusCode = 204;
     }
 
-    private static long? IfMatch(StringValues header) => ParseIfMatch(StringValues.IsNullOrEmpty(header) ? null : header.ToString());
-
-    /// <summary>An If-Match value (header or Bundle request.ifMatch) as a version: W/"3", "3" or 3; null when absent.</summary>
-    internal static long? ParseIfMatch(string? header)
-    {
-        if (string.IsNullOrEmpty(header))
-        {
-            return null;
-        }
-
-        var text = header.Trim();
-        if (text.StartsWith("W/", StringComparison.Ordinal))
-        {
-            text = text[2..];
-        }
-
-        text = text.Trim('"');
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            ? version
-            : throw new FhirHttpException(400, "invalid", $"If-Match must be a version ETag such as W/\"1\", not '{header}'.");
-    }
+    private static long? IfMatch(StringValues header) => FhirRest.ParseIfMatch(StringValues.IsNullOrEmpty(header) ? null : header.ToString());
 
     private async Task HistoryAsync(HttpContext context, string type, string? id, string baseUrl)
     {
@@ -219,10 +194,10 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
             entry["response"] = new JsonObject
             {
                 ["status"] = v.Resource is null ? "204 No Content" : created ? "201 Created" : "200 OK",
-                ["etag"] = ETag(v.VersionId),
+                ["etag"] = FhirRest.ETag(v.VersionId),
                 ["lastModified"] = v.LastUpdated,
             };
-            entries.Add(entry);
+            entries.Add((JsonNode)entry);
         }
 
         var self = $"{baseUrl}/{type}{(id is null ? "" : "/" + id)}/_history";
@@ -274,7 +249,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         var entries = new JsonArray();
         foreach (var resource in page)
         {
-            entries.Add(SearchEntry(baseUrl, resource, "match"));
+            entries.Add((JsonNode)SearchEntry(baseUrl, resource, "match"));
         }
 
         if (include)
@@ -285,7 +260,7 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
                 if (reference?.Split('/') is [.., "Observation", var id] && FhirId.IsValid(id) && seen.Add(id)
                     && await store.ReadJsonAsync("Observation", id, context.RequestAborted) is { } observation)
                 {
-                    entries.Add(SearchEntry(baseUrl, observation, "include"));
+                    entries.Add((JsonNode)SearchEntry(baseUrl, observation, "include"));
                 }
             }
         }
@@ -297,12 +272,12 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         var links = new JsonArray(new JsonObject { ["relation"] = "self", ["url"] = Link(offset) });
         if (count > 0 && offset + count < matches.Count)
         {
-            links.Add(new JsonObject { ["relation"] = "next", ["url"] = Link(offset + count) });
+            links.Add((JsonNode)new JsonObject { ["relation"] = "next", ["url"] = Link(offset + count) });
         }
 
         if (count > 0 && offset > 0)
         {
-            links.Add(new JsonObject { ["relation"] = "previous", ["url"] = Link(Math.Max(0, offset - count)) });
+            links.Add((JsonNode)new JsonObject { ["relation"] = "previous", ["url"] = Link(Math.Max(0, offset - count)) });
         }
 
         await Write(context, 200, new JsonObject
@@ -386,8 +361,6 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         await Write(context, status, resource);
     }
 
-    internal static string ETag(long version) => $"W/\"{version.ToString(CultureInfo.InvariantCulture)}\"";
-
     private static Task Write(HttpContext context, int status, JsonNode body)
     {
         context.Response.StatusCode = status;
@@ -404,14 +377,8 @@ public sealed class FhirServer(SqliteFhirStore store, IIdGenerator ids, TimeProv
         }
 
         context.Response.Clear();
-        return Write(context, status, Outcome("error", issueCode, diagnostics));
+        return Write(context, status, FhirRest.Outcome("error", issueCode, diagnostics));
     }
-
-    public static JsonObject Outcome(string severity, string issueCode, string diagnostics) => new()
-    {
-        ["resourceType"] = "OperationOutcome",
-        ["issue"] = new JsonArray(new JsonObject { ["severity"] = severity, ["code"] = issueCode, ["diagnostics"] = diagnostics }),
-    };
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

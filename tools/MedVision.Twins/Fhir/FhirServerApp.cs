@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace MedVision.Local.Fhir;
+namespace MedVision.Twins.Fhir;
 
 /// <summary>
 /// Hosts <see cref="FhirServer"/> at <c>/fhir</c> on Kestrel, loopback by default. Tests start it in-process on
