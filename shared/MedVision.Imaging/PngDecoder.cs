@@ -292,7 +292,8 @@ public static class PngDecoder
             throw Fail(PngErrorCodes.BadChunk, "PNG has no IDAT chunk.");
         }
 
-        var compressed = new byte[compressedLength];
+        // One contiguous zlib stream for the runtime's inflater (zlib-ng); IDAT chunks split it anywhere.
+        var compressed = GC.AllocateUninitializedArray<byte>((int)compressedLength);
         var at = 0;
         foreach (var (offset, length) in idat)
         {
@@ -301,13 +302,26 @@ public static class PngDecoder
         }
 
         var raw = Inflate(compressed, (int)header.InflatedBytes);
-        var raster = new Raster(header.Width, header.Height, header.OutputColor(transparency is not null), header.OutputDepth);
+        var color = header.OutputColor(transparency is not null);
+        var raster = new Raster(header.Width, header.Height, color, header.OutputDepth, NewPixels(header, color));
         var writer = new RowWriter(header, raster, palette, transparency);
 
         if (!header.Interlaced)
         {
-            Unfilter(raw, header.Width, header.Height, header, 0);
             var stride = (int)header.RowBytes(header.Width);
+            if (writer.IsDirect)
+            {
+                // No write can fail, so each row is unfiltered and stored while it is still in cache.
+                for (var y = 0; y < header.Height; y++)
+                {
+                    UnfilterRow(raw, y, stride, header.FilterUnit, 0);
+                    writer.WriteRow(raw.AsSpan((y * (stride + 1)) + 1, stride), y);
+                }
+
+                return raster;
+            }
+
+            Unfilter(raw, header.Width, header.Height, header, 0);
             for (var y = 0; y < header.Height; y++)
             {
                 writer.Write(raw.AsSpan((y * (stride + 1)) + 1, stride), header.Width, y, 0, 1);
@@ -340,25 +354,21 @@ public static class PngDecoder
         return raster;
     }
 
+    /// <summary>
+    /// The raster's buffer. Every layout writes every byte of it (Adam7's passes cover each pixel once), and a failure
+    /// throws before the raster escapes, so it need not be zeroed first.
+    /// </summary>
+    private static byte[] NewPixels(Header header, ColorModel color) =>
+        GC.AllocateUninitializedArray<byte>(header.Width * header.Height * Raster.ChannelCount(color) * (header.OutputDepth / 8));
+
     private static byte[] Inflate(byte[] compressed, int expected)
     {
-        var raw = new byte[expected];
+        var raw = GC.AllocateUninitializedArray<byte>(expected);
         try
         {
             using var input = new MemoryStream(compressed, writable: false);
             using var zlib = new ZLibStream(input, CompressionMode.Decompress);
-            var read = 0;
-            while (read < expected)
-            {
-                var n = zlib.Read(raw, read, expected - read);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                read += n;
-            }
-
+            var read = zlib.ReadAtLeast(raw, expected, throwOnEndOfStream: false);
             if (read < expected)
             {
                 throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {expected}.");
@@ -384,58 +394,42 @@ public static class PngDecoder
     private static void Unfilter(Span<byte> raw, int width, int rows, Header header, int pass)
     {
         var stride = (int)header.RowBytes(width);
-        var bpp = header.FilterUnit;
         for (var y = 0; y < rows; y++)
         {
-            var offset = y * (stride + 1);
-            var filter = raw[offset];
-            var line = raw.Slice(offset + 1, stride);
-            var prior = y == 0 ? Span<byte>.Empty : raw.Slice(offset - stride, stride);
-            switch (filter)
-            {
-                case 0:
-                    break;
-                case 1:
-                    for (var i = bpp; i < stride; i++)
-                    {
-                        line[i] += line[i - bpp];
-                    }
+            UnfilterRow(raw, y, stride, header.FilterUnit, pass);
+        }
+    }
 
-                    break;
-                case 2:
-                    if (!prior.IsEmpty)
-                    {
-                        for (var i = 0; i < stride; i++)
-                        {
-                            line[i] += prior[i];
-                        }
-                    }
+    /// <summary>Reverses row <paramref name="y"/>'s filter in place; the rows before it are already unfiltered.</summary>
+    private static void UnfilterRow(Span<byte> raw, int y, int stride, int bpp, int pass)
+    {
+        var offset = y * (stride + 1);
+        var line = raw.Slice(offset + 1, stride);
+        var prior = y == 0 ? Span<byte>.Empty : raw.Slice(offset - stride, stride);
+        switch (raw[offset])
+        {
+            case 0:
+                break;
+            case 1:
+                PngFilters.UndoSub(line, bpp);
+                break;
+            case 2:
+                if (!prior.IsEmpty)
+                {
+                    PngFilters.UndoUp(line, prior);
+                }
 
-                    break;
-                case 3:
-                    for (var i = 0; i < stride; i++)
-                    {
-                        var left = i >= bpp ? line[i - bpp] : 0;
-                        var up = prior.IsEmpty ? 0 : prior[i];
-                        line[i] += (byte)((left + up) >> 1);
-                    }
-
-                    break;
-                case 4:
-                    for (var i = 0; i < stride; i++)
-                    {
-                        var left = i >= bpp ? line[i - bpp] : 0;
-                        var up = prior.IsEmpty ? 0 : prior[i];
-                        var upLeft = i >= bpp && !prior.IsEmpty ? prior[i - bpp] : 0;
-                        line[i] += (byte)Paeth(left, up, upLeft);
-                    }
-
-                    break;
-                default:
-                    throw Fail(PngErrorCodes.BadFilter, pass == 0
-                        ? $"PNG row {y} uses unknown filter type {filter}."
-                        : $"PNG row {y} of interlace pass {pass} uses unknown filter type {filter}.");
-            }
+                break;
+            case 3:
+                PngFilters.UndoAverage(line, prior, bpp);
+                break;
+            case 4:
+                PngFilters.UndoPaeth(line, prior, bpp);
+                break;
+            default:
+                throw Fail(PngErrorCodes.BadFilter, pass == 0
+                    ? $"PNG row {y} uses unknown filter type {raw[offset]}."
+                    : $"PNG row {y} of interlace pass {pass} uses unknown filter type {raw[offset]}.");
         }
     }
 
@@ -609,6 +603,29 @@ public static class PngDecoder
             this.palette = palette;
             this.transparency = transparency;
             channels = raster.Channels;
+        }
+
+        /// <summary>
+        /// True when a scanline maps onto a raster row without lookups that can fail: 8 or 16 bits per sample, no
+        /// palette, no tRNS key. Such rows are copied (8-bit) or byte-swapped (16-bit) whole by <see cref="WriteRow"/>.
+        /// </summary>
+        public bool IsDirect => header.BitDepth >= 8 && header.ColorType != 3 && transparency is null;
+
+        /// <summary>One whole non-interlaced row, for <see cref="IsDirect"/> layouts.</summary>
+        public void WriteRow(ReadOnlySpan<byte> line, int y)
+        {
+            var rowBytes = raster.Width * channels * (raster.BitDepth / 8);
+            var dst = raster.Data.AsSpan(y * rowBytes, rowBytes);
+            if (header.BitDepth == 8 || !BitConverter.IsLittleEndian)
+            {
+                line[..rowBytes].CopyTo(dst);
+            }
+            else
+            {
+                // PNG stores 16-bit samples big-endian; the raster keeps native order (vectorised swap).
+                BinaryPrimitives.ReverseEndianness(
+                    MemoryMarshal.Cast<byte, ushort>(line[..rowBytes]), MemoryMarshal.Cast<byte, ushort>(dst));
+            }
         }
 
         public void Write(ReadOnlySpan<byte> line, int count, int y, int x0, int xStep)
