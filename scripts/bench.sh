@@ -20,7 +20,9 @@ fi
 
 if [ "${1:-}" = stages ]; then
   shift
-  exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- stages --runs "${1:-9}" --out docs/benchmarks.md \
+  # Tiered compilation off: every method fully optimised on first call, as in the Native AOT Lambda bootstrap (a stage
+  # calls its hot loops once per image, so tier-0 code would be timed otherwise).
+  DOTNET_TieredCompilation=0 exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- stages --runs "${1:-9}" --out docs/benchmarks.md \
     --baseline bench/MedVision.Bench/Stages/baseline.json
 fi
 

@@ -26,7 +26,10 @@ internal static class StageCostBench
 {
     public const string Heading = "## Stage costs";
 
+    /// <summary>The stages the targets sum; finalize is timed and counted too, for the cost model, outside the sum.</summary>
     private static readonly string[] Stages = [HandlerNames.Classify, HandlerNames.Analyze, HandlerNames.Heatmap, HandlerNames.Report];
+
+    private static readonly string[] TimedStages = [.. Stages, HandlerNames.Finalize];
 
     private static readonly (string Input, double TargetMs)[] Targets =
     [
@@ -57,13 +60,14 @@ internal static class StageCostBench
 
         var work = Directory.CreateTempSubdirectory("medvision-bench-stages-").FullName;
         var results = new Dictionary<string, Dictionary<string, double>>();
+        var calls = new Dictionary<string, Dictionary<string, long>>();
         try
         {
             using var platform = LocalPlatform.Create(work);
             foreach (var (name, png) in inputs)
             {
                 Console.WriteLine($"==> {name} ({png.Length} B PNG), {runs} runs after a warm-up");
-                var samples = Stages.ToDictionary(s => s, _ => new List<double>());
+                var samples = TimedStages.ToDictionary(s => s, _ => new List<double>());
                 for (var run = -1; run < runs; run++)
                 {
                     var times = await OneImageAsync(platform, png);
@@ -78,7 +82,8 @@ internal static class StageCostBench
                     }
                 }
 
-                var medians = Stages.ToDictionary(s => s, s => Median(samples[s]));
+                calls[name] = platform.Counter.Counts.ToDictionary(kv => $"{kv.Key.Stage}: {kv.Key.Call}", kv => kv.Value);
+                var medians = TimedStages.ToDictionary(s => s, s => Median(samples[s]));
                 // The sum is of the per-run totals' median, so one slow stage in one run does not count twice.
                 var perRunSums = Enumerable.Range(0, runs).Select(i => Stages.Sum(s => samples[s][i])).ToList();
                 medians["sum"] = Median(perRunSums);
@@ -99,7 +104,7 @@ internal static class StageCostBench
             File.WriteAllText(saveJson, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }
 
-        var md = ToMarkdown(runs, results, baseline, baselinePath);
+        var md = ToMarkdown(runs, results, baseline, baselinePath, calls);
         File.WriteAllText(outFile, Models.ModelsBench.ReplaceSection(File.Exists(outFile) ? File.ReadAllText(outFile) : "# Benchmarks\n", md, Heading));
         Console.WriteLine(md);
         return 0;
@@ -108,6 +113,8 @@ internal static class StageCostBench
     /// <summary>Uploads one image (untimed) and times each stage handler on it, in the state machine's order.</summary>
     private static async Task<List<(string Stage, double Ms)>> OneImageAsync(LocalPlatform platform, byte[] png)
     {
+        platform.Counter.Clear();
+        platform.Counter.Stage = "upload";
         var upload = await platform.Services.Uploads.UploadAsync(new UploadCommand { UserId = "bench", Content = png, FileName = "bench.png" });
         var json = MedVisionJsonContext.Default;
         var stageRequest = JsonSerializer.SerializeToNode(new StageRequest { ImageId = upload.ImageId }, json.StageRequest)!;
@@ -115,6 +122,7 @@ internal static class StageCostBench
 
         async Task<JsonNode?> Timed(string stage, JsonNode? input)
         {
+            platform.Counter.Stage = stage;
             var start = Stopwatch.GetTimestamp();
             var output = await platform.Handlers.Get(stage).HandleAsync(input, CancellationToken.None);
             times.Add((stage, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
@@ -130,11 +138,13 @@ internal static class StageCostBench
         await Timed(HandlerNames.Analyze, JsonSerializer.SerializeToNode(new AnalyzeRequest { ImageId = upload.ImageId, Modality = classified.Modality }, json.AnalyzeRequest));
         await Timed(HandlerNames.Heatmap, stageRequest.DeepClone());
         await Timed(HandlerNames.Report, stageRequest.DeepClone());
+        await Timed(HandlerNames.Finalize, stageRequest.DeepClone());
         return times;
     }
 
     private static string ToMarkdown(
-        int runs, Dictionary<string, Dictionary<string, double>> results, Dictionary<string, Dictionary<string, double>>? baseline, string? baselinePath)
+        int runs, Dictionary<string, Dictionary<string, double>> results, Dictionary<string, Dictionary<string, double>>? baseline, string? baselinePath,
+        Dictionary<string, Dictionary<string, long>> calls)
     {
         var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
         var load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
@@ -147,8 +157,8 @@ internal static class StageCostBench
         md.AppendLine("Each time is one stage handler's `HandleAsync` (state JSON in, stage, state JSON out) as the Lambda bootstrap calls it,");
         md.AppendLine("on the local platform's real composition (`PipelineServices` over the disk object store, SQLite records and FHIR");
         md.AppendLine("store, the reference models in process, the report signer). Each run uploads a fresh PNG (untimed: the upload API");
-        md.AppendLine("decodes it and stores the 8-bit working copy under `preprocessed/`), then calls classify, analyze, heatmap and report");
-        md.AppendLine("in the state machine's order. Nothing is kept in memory between stages: each reads what it needs from the stores,");
+        md.AppendLine("decodes it and stores the 8-bit working copy under `preprocessed/`), then calls classify, analyze, heatmap, report and");
+        md.AppendLine("finalize in the state machine's order (finalize is outside the sum the targets judge). Nothing is kept in memory between stages: each reads what it needs from the stores,");
         md.AppendLine("as a separate Lambda process would. The sum is the median of the per-run sums. Inputs are synthetic (`SyntheticStudies`):");
         md.AppendLine("a chest radiograph using the full range of a 16-bit PNG (noisy low byte), and an abdomen CT slice as an 8-bit PNG.");
         md.AppendLine();
@@ -159,7 +169,7 @@ internal static class StageCostBench
             foreach (var (stage, ms) in stages)
             {
                 var before = baseline?.GetValueOrDefault(input)?.GetValueOrDefault(stage);
-                var label = stage == "sum" ? "**sum**" : stage;
+                var label = stage == "sum" ? "**sum** (classify … report)" : stage;
                 md.AppendLine(before is { } b
                     ? F($"| {input} | {label} | {ms:0.0} | {b:0.0} | {b / ms:0.0}× |")
                     : F($"| {input} | {label} | {ms:0.0} | — | — |"));
@@ -170,6 +180,22 @@ internal static class StageCostBench
         md.AppendLine(baseline is null
             ? "No baseline file was given, so there is no before column."
             : F($"\"before\" is `{baselinePath}`, the same harness run on the code before the stage-cost work (same machine)."));
+        md.AppendLine();
+        md.AppendLine("### Port calls per image");
+        md.AppendLine();
+        md.AppendLine("Counted on the last run of each image by wrapping the ports (docs/cost-model.md prices them): object store PUT/GET");
+        md.AppendLine("(S3), record store calls (DynamoDB), events (EventBridge), FHIR transactions (HealthLake), signatures (KMS).");
+        md.AppendLine();
+        md.AppendLine("| image | stage: call | count |");
+        md.AppendLine("|---|---|---:|");
+        foreach (var (input, counted) in calls)
+        {
+            foreach (var (call, n) in counted)
+            {
+                md.AppendLine(F($"| {input} | {call} | {n} |"));
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("### Targets");
         md.AppendLine();
@@ -208,19 +234,20 @@ internal static class StageCostBench
             owned.Add(records);
             var fhir = new SqliteFhirStore(Path.Combine(stateDirectory, "fhir.db"), time);
             owned.Add(fhir);
+            var counted = new CountingObjectStore(objects, Counter);
             var routes = new ModelRoutingOptions();
             Services = new PipelineServices(new Platform
             {
-                Objects = objects,
+                Objects = counted,
                 Uploads = new DiskUploadSessions(objects),
                 Archive = new DiskImageArchive(Path.Combine(stateDirectory, "healthimaging"), time),
-                Fhir = fhir,
-                Records = records,
+                Fhir = new CountingFhirStore(fhir, Counter),
+                Records = new CountingRecordStore(records, Counter),
                 Inference = new InProcessModelHost(
                     routes, new ReferenceModelHost(new ReferenceModalityClassifier(), new ReferenceAbnormalityDetector(), objects.ReadS3UriAsync)),
                 Workflow = new RecordingWorkflow(),
-                Events = new InProcessEventBus(),
-                ReportSigner = LocalReportKey.OpenOrCreate(stateDirectory),
+                Events = new CountingEvents(new InProcessEventBus(), Counter),
+                ReportSigner = new CountingSigner(LocalReportKey.OpenOrCreate(stateDirectory), Counter),
                 Time = time,
                 Ids = new UuidV7IdGenerator(time),
                 Options = new PipelineOptions { Routes = routes },
@@ -231,6 +258,9 @@ internal static class StageCostBench
         public PipelineServices Services { get; }
 
         public HandlerCatalog Handlers { get; }
+
+        /// <summary>Port calls per stage of the image being run.</summary>
+        public CallCounter Counter { get; } = new();
 
         public static LocalPlatform Create(string stateDirectory) => new(stateDirectory);
 
