@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace MedVision.Imaging;
 
@@ -15,6 +16,7 @@ internal static class Crc32
 
     public const uint Start = 0xFFFFFFFFu;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called once per IDAT chunk: tier-0 code would do the work
     public static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
         var t = Table.AsSpan();

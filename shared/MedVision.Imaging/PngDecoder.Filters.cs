@@ -8,10 +8,13 @@ namespace MedVision.Imaging;
 /// The inverse PNG filters on one scanline, in place. <c>prior</c> is the unfiltered row above, empty for the first row
 /// of an image or pass (PNG then treats it as zeros). Up is vectorised; Sub, Average and Paeth carry a dependency from
 /// each pixel to the next, so they run as tight scalar loops without bounds checks (every index stays below
-/// <c>line.Length</c>, and <c>prior</c> is either empty or as long as <c>line</c>).
+/// <c>line.Length</c>, and <c>prior</c> is either empty or as long as <c>line</c>). AggressiveOptimization: a decode
+/// runs each of these a few thousand times and then perhaps never again, so tier-0 JIT code would carry most of the
+/// work (Native AOT compiles them optimised anyway).
 /// </summary>
 internal static class PngFilters
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UndoUp(Span<byte> line, ReadOnlySpan<byte> prior)
     {
         if (prior.Length < line.Length)
@@ -38,6 +41,7 @@ internal static class PngFilters
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UndoSub(Span<byte> line, int bpp)
     {
         ref var r = ref MemoryMarshal.GetReference(line);
@@ -60,6 +64,7 @@ internal static class PngFilters
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UndoAverage(Span<byte> line, ReadOnlySpan<byte> prior, int bpp)
     {
         ref var r = ref MemoryMarshal.GetReference(line);
@@ -104,6 +109,7 @@ internal static class PngFilters
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UndoPaeth(Span<byte> line, ReadOnlySpan<byte> prior, int bpp)
     {
         if (prior.IsEmpty)

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -293,34 +295,82 @@ public static class PngDecoder
         }
 
         // One contiguous zlib stream for the runtime's inflater (zlib-ng); IDAT chunks split it anywhere.
-        var compressed = GC.AllocateUninitializedArray<byte>((int)compressedLength);
-        var at = 0;
-        foreach (var (offset, length) in idat)
+        var compressed = ArrayPool<byte>.Shared.Rent((int)compressedLength);
+        try
         {
-            png.Slice(offset, length).CopyTo(compressed.AsSpan(at));
-            at += length;
-        }
-
-        var raw = Inflate(compressed, (int)header.InflatedBytes);
-        var color = header.OutputColor(transparency is not null);
-        var raster = new Raster(header.Width, header.Height, color, header.OutputDepth, NewPixels(header, color));
-        var writer = new RowWriter(header, raster, palette, transparency);
-
-        if (!header.Interlaced)
-        {
-            var stride = (int)header.RowBytes(header.Width);
-            if (writer.IsDirect)
+            var at = 0;
+            foreach (var (offset, length) in idat)
             {
-                // No write can fail, so each row is unfiltered and stored while it is still in cache.
-                for (var y = 0; y < header.Height; y++)
-                {
-                    UnfilterRow(raw, y, stride, header.FilterUnit, 0);
-                    writer.WriteRow(raw.AsSpan((y * (stride + 1)) + 1, stride), y);
-                }
+                png.Slice(offset, length).CopyTo(compressed.AsSpan(at));
+                at += length;
+            }
 
+            var color = header.OutputColor(transparency is not null);
+            var raster = new Raster(header.Width, header.Height, color, header.OutputDepth, NewPixels(header, color));
+            var writer = new RowWriter(header, raster, palette, transparency);
+            if (!header.Interlaced && writer.IsDirect)
+            {
+                // No write can fail, so each row is inflated, unfiltered and stored while it is still in cache, and the
+                // whole inflated image is never held.
+                StreamRows(compressed, at, header, writer);
                 return raster;
             }
 
+            return BuildFromInflated(Inflate(compressed, at, (int)header.InflatedBytes), header, raster, writer);
+        }
+        finally
+        {
+            // Cleared: pooled buffers outlive this call, and image bytes are patient data.
+            ArrayPool<byte>.Shared.Return(compressed, clearArray: true);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per image, with the row loop inside: see PngFilters
+    private static void StreamRows(byte[] compressed, int length, Header header, RowWriter writer)
+    {
+        var stride = (int)header.RowBytes(header.Width);
+        var rowLength = stride + 1;
+        var rows = ArrayPool<byte>.Shared.Rent(rowLength * 2);
+        try
+        {
+            using var input = new MemoryStream(compressed, 0, length, writable: false);
+            using var zlib = new ZLibStream(input, CompressionMode.Decompress);
+            var prior = rows.AsMemory(0, rowLength);
+            var current = rows.AsMemory(rowLength, rowLength);
+            long read = 0;
+            for (var y = 0; y < header.Height; y++)
+            {
+                var span = current.Span;
+                var n = zlib.ReadAtLeast(span, rowLength, throwOnEndOfStream: false);
+                read += n;
+                if (n < rowLength)
+                {
+                    throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {header.InflatedBytes}.");
+                }
+
+                UnfilterLine(span[0], span[1..], y == 0 ? [] : prior.Span[1..], header.FilterUnit, y, 0);
+                writer.WriteRow(span[1..], y);
+                (prior, current) = (current, prior);
+            }
+
+            ProbeEnd(zlib, header.InflatedBytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ImageDecodeException(PngErrorCodes.Zlib, $"PNG image data is not a valid zlib stream: {ex.Message}", ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rows, clearArray: true);
+        }
+    }
+
+    /// <summary>Palette, tRNS, sub-byte depths and Adam7: the whole stream is inflated first, then unfiltered and written.</summary>
+    private static Raster BuildFromInflated(byte[] raw, Header header, Raster raster, RowWriter writer)
+    {
+        if (!header.Interlaced)
+        {
+            var stride = (int)header.RowBytes(header.Width);
             Unfilter(raw, header.Width, header.Height, header, 0);
             for (var y = 0; y < header.Height; y++)
             {
@@ -361,12 +411,12 @@ public static class PngDecoder
     private static byte[] NewPixels(Header header, ColorModel color) =>
         GC.AllocateUninitializedArray<byte>(header.Width * header.Height * Raster.ChannelCount(color) * (header.OutputDepth / 8));
 
-    private static byte[] Inflate(byte[] compressed, int expected)
+    private static byte[] Inflate(byte[] compressed, int length, int expected)
     {
         var raw = GC.AllocateUninitializedArray<byte>(expected);
         try
         {
-            using var input = new MemoryStream(compressed, writable: false);
+            using var input = new MemoryStream(compressed, 0, length, writable: false);
             using var zlib = new ZLibStream(input, CompressionMode.Decompress);
             var read = zlib.ReadAtLeast(raw, expected, throwOnEndOfStream: false);
             if (read < expected)
@@ -374,13 +424,7 @@ public static class PngDecoder
                 throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {expected}.");
             }
 
-            // One probe byte is enough to catch a stream that keeps going; we never inflate past expected + 1,
-            // which is what makes decompression bombs harmless.
-            Span<byte> probe = stackalloc byte[1];
-            if (zlib.Read(probe) != 0)
-            {
-                throw Fail(PngErrorCodes.Zlib, $"PNG image data inflates to more than the {expected} bytes the header requires.");
-            }
+            ProbeEnd(zlib, expected);
         }
         catch (InvalidDataException ex)
         {
@@ -388,6 +432,19 @@ public static class PngDecoder
         }
 
         return raw;
+    }
+
+    /// <summary>
+    /// One probe byte is enough to catch a stream that keeps going; we never inflate past expected + 1, which is what
+    /// makes decompression bombs harmless.
+    /// </summary>
+    private static void ProbeEnd(ZLibStream zlib, long expected)
+    {
+        Span<byte> probe = stackalloc byte[1];
+        if (zlib.Read(probe) != 0)
+        {
+            throw Fail(PngErrorCodes.Zlib, $"PNG image data inflates to more than the {expected} bytes the header requires.");
+        }
     }
 
     /// <summary>Reverses the per-row filters in place. <paramref name="pass"/> is 0 for non-interlaced, 1-7 for Adam7.</summary>
@@ -404,9 +461,14 @@ public static class PngDecoder
     private static void UnfilterRow(Span<byte> raw, int y, int stride, int bpp, int pass)
     {
         var offset = y * (stride + 1);
-        var line = raw.Slice(offset + 1, stride);
-        var prior = y == 0 ? Span<byte>.Empty : raw.Slice(offset - stride, stride);
-        switch (raw[offset])
+        UnfilterLine(raw[offset], raw.Slice(offset + 1, stride), y == 0 ? [] : raw.Slice(offset - stride, stride), bpp, y, pass);
+    }
+
+    /// <summary>Reverses one line's filter in place; <paramref name="prior"/> is the unfiltered line above, empty for the first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnfilterLine(byte filter, Span<byte> line, ReadOnlySpan<byte> prior, int bpp, int y, int pass)
+    {
+        switch (filter)
         {
             case 0:
                 break;
@@ -428,8 +490,8 @@ public static class PngDecoder
                 break;
             default:
                 throw Fail(PngErrorCodes.BadFilter, pass == 0
-                    ? $"PNG row {y} uses unknown filter type {raw[offset]}."
-                    : $"PNG row {y} of interlace pass {pass} uses unknown filter type {raw[offset]}.");
+                    ? $"PNG row {y} uses unknown filter type {filter}."
+                    : $"PNG row {y} of interlace pass {pass} uses unknown filter type {filter}.");
         }
     }
 
@@ -612,6 +674,7 @@ public static class PngDecoder
         public bool IsDirect => header.BitDepth >= 8 && header.ColorType != 3 && transparency is null;
 
         /// <summary>One whole non-interlaced row, for <see cref="IsDirect"/> layouts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void WriteRow(ReadOnlySpan<byte> line, int y)
         {
             var rowBytes = raster.Width * channels * (raster.BitDepth / 8);

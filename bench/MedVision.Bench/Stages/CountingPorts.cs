@@ -32,10 +32,12 @@ internal sealed class CountingObjectStore(IObjectStore inner, CallCounter counte
         await inner.PutAsync(key, content, contentType, cancellationToken);
     }
 
-    public Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public async Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         counter.Add("S3 GET");
-        return inner.GetAsync(key, cancellationToken);
+        var found = await inner.GetAsync(key, cancellationToken);
+        counter.Add("S3 bytes read", found?.Content.Length ?? 0);
+        return found;
     }
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
