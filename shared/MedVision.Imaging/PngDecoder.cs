@@ -330,27 +330,35 @@ public static class PngDecoder
     {
         var stride = (int)header.RowBytes(header.Width);
         var rowLength = stride + 1;
-        var rows = ArrayPool<byte>.Shared.Rent(rowLength * 2);
+        // Rows are inflated a band at a time (one call into zlib per band, the band still in cache when it is
+        // unfiltered); slot 0 keeps the last row of the previous band as the first row's prior.
+        var bandRows = Math.Clamp((256 * 1024) / rowLength, 1, header.Height);
+        var buffer = ArrayPool<byte>.Shared.Rent(rowLength * (bandRows + 1));
         try
         {
             using var input = new MemoryStream(compressed, 0, length, writable: false);
             using var zlib = new ZLibStream(input, CompressionMode.Decompress);
-            var prior = rows.AsMemory(0, rowLength);
-            var current = rows.AsMemory(rowLength, rowLength);
             long read = 0;
-            for (var y = 0; y < header.Height; y++)
+            for (var y0 = 0; y0 < header.Height; y0 += bandRows)
             {
-                var span = current.Span;
-                var n = zlib.ReadAtLeast(span, rowLength, throwOnEndOfStream: false);
+                var count = Math.Min(bandRows, header.Height - y0);
+                var band = buffer.AsSpan(rowLength, rowLength * count);
+                var n = zlib.ReadAtLeast(band, band.Length, throwOnEndOfStream: false);
                 read += n;
-                if (n < rowLength)
+                if (n < band.Length)
                 {
                     throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {header.InflatedBytes}.");
                 }
 
-                UnfilterLine(span[0], span[1..], y == 0 ? [] : prior.Span[1..], header.FilterUnit, y, 0);
-                writer.WriteRow(span[1..], y);
-                (prior, current) = (current, prior);
+                for (var j = 0; j < count; j++)
+                {
+                    var row = buffer.AsSpan((j + 1) * rowLength, rowLength);
+                    var prior = y0 + j == 0 ? [] : buffer.AsSpan((j * rowLength) + 1, stride);
+                    UnfilterLine(row[0], row[1..], prior, header.FilterUnit, y0 + j, 0);
+                    writer.WriteRow(row[1..], y0 + j);
+                }
+
+                buffer.AsSpan(count * rowLength, rowLength).CopyTo(buffer);
             }
 
             ProbeEnd(zlib, header.InflatedBytes);
@@ -361,7 +369,7 @@ public static class PngDecoder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rows, clearArray: true);
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
         }
     }
 
