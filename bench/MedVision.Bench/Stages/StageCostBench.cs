@@ -31,6 +31,8 @@ internal static class StageCostBench
 
     private static readonly string[] TimedStages = ["upload", .. Stages, HandlerNames.Finalize];
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private static readonly (string Input, double TargetMs)[] Targets =
     [
         ("3056x2544 16-bit radiograph (7.8 MP)", 600),
@@ -101,7 +103,7 @@ internal static class StageCostBench
             : null;
         if (saveJson is not null)
         {
-            File.WriteAllText(saveJson, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            File.WriteAllText(saveJson, JsonSerializer.Serialize(results, Indented) + "\n");
         }
 
         var md = ToMarkdown(runs, results, baseline, baselinePath, calls);
@@ -159,7 +161,8 @@ internal static class StageCostBench
         md.AppendLine();
         md.AppendLine(F($"Made by `bash scripts/bench.sh stages {runs}` (it runs `dotnet run -c Release --project bench/MedVision.Bench -- stages"));
         md.AppendLine(F($"--baseline bench/MedVision.Bench/Stages/baseline.json`), one run on {Environment.ProcessorCount} cores ({cpu}), .NET {Environment.Version},"));
-        md.AppendLine(F($"{DateTime.UtcNow:yyyy-MM-dd}, load average {load} at the end. Median of {runs} runs after a warm-up, JIT (not Native AOT)."));
+        md.AppendLine(F($"{DateTime.UtcNow:yyyy-MM-dd}, load average {load} at the end. Median of {runs} runs after a warm-up, JIT with"));
+        md.AppendLine("tiered compilation off (`DOTNET_TieredCompilation=0`, set by scripts/bench.sh) as the nearest stand-in for the Native AOT bootstrap.");
         md.AppendLine("Each time is one stage handler's `HandleAsync` (state JSON in, stage, state JSON out) as the Lambda bootstrap calls it,");
         md.AppendLine("on the local platform's real composition (`PipelineServices` over the disk object store, SQLite records and FHIR");
         md.AppendLine("store, the reference models in process, the report signer). Each run uploads a fresh PNG through the upload service (timed as");
@@ -167,6 +170,9 @@ internal static class StageCostBench
         md.AppendLine("finalize in the state machine's order (upload and finalize are outside the sum the targets judge). Nothing is kept in memory between stages: each reads what it needs from the stores,");
         md.AppendLine("as a separate Lambda process would. The sum is the median of the per-run sums. Inputs are synthetic (`SyntheticStudies`):");
         md.AppendLine("a chest radiograph using the full range of a 16-bit PNG (noisy low byte), and an abdomen CT slice as an 8-bit PNG.");
+        md.AppendLine("Classify and analyze include the reference models running in process (## Models: about 45 ms of a 512×512 slice's");
+        md.AppendLine("time); on AWS that work runs on the model endpoint while the handler waits for it. Timings of one run on this shared");
+        md.AppendLine("2-core machine move by ±30%; the 512×512 rows are within that noise of each other before and after.");
         md.AppendLine();
         md.AppendLine("| image | stage | ms | before ms | gain |");
         md.AppendLine("|---|---|---:|---:|---:|");
@@ -174,7 +180,7 @@ internal static class StageCostBench
         {
             foreach (var (stage, ms) in stages)
             {
-                var before = baseline?.GetValueOrDefault(input)?.GetValueOrDefault(stage);
+                double? before = baseline?.GetValueOrDefault(input)?.TryGetValue(stage, out var b0) == true ? b0 : null;
                 var label = stage == "sum" ? "**sum** (classify … report)" : stage;
                 md.AppendLine(before is { } b
                     ? F($"| {input} | {label} | {ms:0.0} | {b:0.0} | {b / ms:0.0}× |")
@@ -185,7 +191,7 @@ internal static class StageCostBench
         md.AppendLine();
         md.AppendLine(baseline is null
             ? "No baseline file was given, so there is no before column."
-            : F($"\"before\" is `{baselinePath}`, the same harness run on the code before the stage-cost work (same machine)."));
+            : F($"\"before\" is `{baselinePath}`, the medians of the same harness (`--save-json`) on the code before the stage-cost work (commit 641b500), run on the same machine just before this run."));
         md.AppendLine();
         md.AppendLine("### Port calls per image");
         md.AppendLine();
