@@ -4,6 +4,8 @@
 #        scripts/bench.sh dicom [RUNS]  DICOM side by side with pydicom and DCMTK (rewrites the ## DICOM section only)
 #        scripts/bench.sh models [RUNS] classify+analyze model work in-process and over loopback HTTP to the model server
 #                                       (rewrites the ## Models section only; needs no peer tools)
+#        scripts/bench.sh stages [RUNS] classify/analyze/heatmap/report handler times per image on the local platform
+#                                       (rewrites the ## Stage costs section only; needs no peer tools)
 # BENCH_ARTIFACTS=DIR builds into DIR (dotnet --artifacts-path) instead of the projects' bin/obj.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,14 @@ if [ -n "${BENCH_ARTIFACTS:-}" ]; then art=(--artifacts-path "$BENCH_ARTIFACTS")
 if [ "${1:-}" = models ]; then
   shift
   exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- models --runs "${1:-15}" --out docs/benchmarks.md
+fi
+
+if [ "${1:-}" = stages ]; then
+  shift
+  # Tiered compilation off: every method fully optimised on first call, as in the Native AOT Lambda bootstrap (a stage
+  # calls its hot loops once per image, so tier-0 code would be timed otherwise).
+  DOTNET_TieredCompilation=0 exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- stages --runs "${1:-9}" --out docs/benchmarks.md \
+    --baseline bench/MedVision.Bench/Stages/baseline.json
 fi
 
 packages=(libjpeg-turbo-progs python3-pil)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MedVision.Bench.Codecs;
 using MedVision.Bench.Dicom;
 using MedVision.Bench.Models;
+using MedVision.Bench.Stages;
 using MedVision.CommandLine;
 
 // Benchmark harness (scripts/bench.sh); results in docs/benchmarks.md. Never asserts timings.
@@ -9,6 +10,7 @@ using MedVision.CommandLine;
 //   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]
 //                [--cli-other PATH] [--cli-other-build TEXT]                          (Dicom/DicomBench.cs)
 //   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
+//   ... -- stages [--runs N] [--out FILE] [--baseline JSON] [--save-json JSON]         (Stages/StageCostBench.cs)
 // `--help` on each says more.
 Option<int> Runs() => new("--runs")
 {
@@ -86,6 +88,24 @@ var models = new Command(
 };
 models.SetAction(r => ModelsBench.Run(r.GetValue(modelRuns), r.GetRequiredValue(modelOut)));
 root.Subcommands.Add(models);
+
+var stageRuns = Runs();
+var stageOut = Out();
+var baseline = new Option<string?>("--baseline")
+{
+    Description = "medians saved by an earlier run (--save-json), shown as the \"before\" column",
+    HelpName = "JSON",
+};
+var saveJson = new Option<string?>("--save-json") { Description = "also write this run's medians here", HelpName = "JSON" };
+var stages = new Command(
+    "stages",
+    "Per-image cost of the classify, analyze, heatmap and report handlers on a 7.8 MP radiograph and a 512x512 slice "
+    + "(rewrites the ## Stage costs section)")
+{
+    stageRuns, stageOut, baseline, saveJson,
+};
+stages.SetAction(r => StageCostBench.Run(r.GetValue(stageRuns), r.GetRequiredValue(stageOut), r.GetValue(baseline), r.GetValue(saveJson)));
+root.Subcommands.Add(stages);
 
 CommandLineApp.RejectOptionLikeArguments(root);
 return await CommandLineApp.RunAsync(root, args, Console.Out, Console.Error);

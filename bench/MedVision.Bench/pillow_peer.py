@@ -27,6 +27,8 @@ for label, path in (("gray", gray_path), ("rgb", rgb_path)):
     img.load()
     png_buf = io.BytesIO(); img.save(png_buf, "PNG")  # default: zlib level 6
     png = png_buf.getvalue()
+    with open(path + ".pillow.png", "wb") as f:  # the harness decodes Pillow's own file too (same bytes on both sides)
+        f.write(png)
     jpg_buf = io.BytesIO(); img.save(jpg_buf, "JPEG", quality=85)
     jpg = jpg_buf.getvalue()
 

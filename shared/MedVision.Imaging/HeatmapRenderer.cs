@@ -225,6 +225,16 @@ public static class HeatmapRenderer
     private static void BlendHeat(Raster rgb, float[] field, double opacity)
     {
         var data = rgb.Data;
+        // A model saliency map spreads a few hundred distinct values over every pixel, and HeatColor plus three Mix calls
+        // per pixel were most of the heatmap stage. A value seen a second time gets a table of Mix's results for each
+        // channel and source byte, so the output is the same bytes Mix gives; one-off values (the findings' Gaussians)
+        // are computed directly. Both maps are capped so a field of all-distinct values cannot grow them without bound.
+        const int maxSeen = 1 << 16;
+        const int maxTables = 4096;
+        var seen = new Dictionary<float, byte[]?>();
+        var tables = 0;
+        byte[]? table = null;
+        var tableValue = float.NaN;
         for (var i = 0; i < field.Length; i++)
         {
             var value = field[i];
@@ -233,13 +243,61 @@ public static class HeatmapRenderer
                 continue; // untouched pixels must stay bit-identical to the source
             }
 
+            if (!value.Equals(tableValue))
+            {
+                tableValue = value;
+                if (!seen.TryGetValue(value, out table))
+                {
+                    if (seen.Count < maxSeen)
+                    {
+                        seen[value] = null;
+                    }
+                }
+                else if (table is null && tables < maxTables)
+                {
+                    table = MixTable(value, opacity);
+                    seen[value] = table;
+                    tables++;
+                }
+            }
+            else if (table is null && tables < maxTables && seen.ContainsKey(value))
+            {
+                table = MixTable(value, opacity);
+                seen[value] = table;
+                tables++;
+            }
+
+            var p = i * 3;
+            if (table is not null)
+            {
+                data[p] = table[data[p]];
+                data[p + 1] = table[256 + data[p + 1]];
+                data[p + 2] = table[512 + data[p + 2]];
+                continue;
+            }
+
             var alpha = opacity * value;
             var (r, g, b) = HeatColor(value);
-            var p = i * 3;
             data[p] = Mix(data[p], r, alpha);
             data[p + 1] = Mix(data[p + 1], g, alpha);
             data[p + 2] = Mix(data[p + 2], b, alpha);
         }
+    }
+
+    /// <summary>Mix of each source byte with the heat colour of <paramref name="value"/>: red, green, blue, 256 entries each.</summary>
+    private static byte[] MixTable(float value, double opacity)
+    {
+        var alpha = opacity * value;
+        var (r, g, b) = HeatColor(value);
+        var table = new byte[768];
+        for (var under = 0; under < 256; under++)
+        {
+            table[under] = Mix((byte)under, r, alpha);
+            table[256 + under] = Mix((byte)under, g, alpha);
+            table[512 + under] = Mix((byte)under, b, alpha);
+        }
+
+        return table;
     }
 
     private static byte Mix(byte under, byte over, double alpha) =>

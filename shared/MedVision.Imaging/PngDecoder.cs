@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -292,22 +294,92 @@ public static class PngDecoder
             throw Fail(PngErrorCodes.BadChunk, "PNG has no IDAT chunk.");
         }
 
-        var compressed = new byte[compressedLength];
-        var at = 0;
-        foreach (var (offset, length) in idat)
+        // One contiguous zlib stream for the runtime's inflater (zlib-ng); IDAT chunks split it anywhere.
+        var compressed = ArrayPool<byte>.Shared.Rent((int)compressedLength);
+        try
         {
-            png.Slice(offset, length).CopyTo(compressed.AsSpan(at));
-            at += length;
+            var at = 0;
+            foreach (var (offset, length) in idat)
+            {
+                png.Slice(offset, length).CopyTo(compressed.AsSpan(at));
+                at += length;
+            }
+
+            var color = header.OutputColor(transparency is not null);
+            var raster = new Raster(header.Width, header.Height, color, header.OutputDepth, NewPixels(header, color));
+            var writer = new RowWriter(header, raster, palette, transparency);
+            if (!header.Interlaced && writer.IsDirect)
+            {
+                // No write can fail, so each row is inflated, unfiltered and stored while it is still in cache, and the
+                // whole inflated image is never held.
+                StreamRows(compressed, at, header, writer);
+                return raster;
+            }
+
+            return BuildFromInflated(Inflate(compressed, at, (int)header.InflatedBytes), header, raster, writer);
         }
+        finally
+        {
+            // Cleared: pooled buffers outlive this call, and image bytes are patient data.
+            ArrayPool<byte>.Shared.Return(compressed, clearArray: true);
+        }
+    }
 
-        var raw = Inflate(compressed, (int)header.InflatedBytes);
-        var raster = new Raster(header.Width, header.Height, header.OutputColor(transparency is not null), header.OutputDepth);
-        var writer = new RowWriter(header, raster, palette, transparency);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // once per image, with the row loop inside: see PngFilters
+    private static void StreamRows(byte[] compressed, int length, Header header, RowWriter writer)
+    {
+        var stride = (int)header.RowBytes(header.Width);
+        var rowLength = stride + 1;
+        // Rows are inflated a band at a time (one call into zlib per band, the band still in cache when it is
+        // unfiltered); slot 0 keeps the last row of the previous band as the first row's prior.
+        var bandRows = Math.Clamp((256 * 1024) / rowLength, 1, header.Height);
+        var buffer = ArrayPool<byte>.Shared.Rent(rowLength * (bandRows + 1));
+        try
+        {
+            using var input = new MemoryStream(compressed, 0, length, writable: false);
+            using var zlib = new ZLibStream(input, CompressionMode.Decompress);
+            long read = 0;
+            for (var y0 = 0; y0 < header.Height; y0 += bandRows)
+            {
+                var count = Math.Min(bandRows, header.Height - y0);
+                var band = buffer.AsSpan(rowLength, rowLength * count);
+                var n = zlib.ReadAtLeast(band, band.Length, throwOnEndOfStream: false);
+                read += n;
+                if (n < band.Length)
+                {
+                    throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {header.InflatedBytes}.");
+                }
 
+                for (var j = 0; j < count; j++)
+                {
+                    var row = buffer.AsSpan((j + 1) * rowLength, rowLength);
+                    var prior = y0 + j == 0 ? [] : buffer.AsSpan((j * rowLength) + 1, stride);
+                    UnfilterLine(row[0], row[1..], prior, header.FilterUnit, y0 + j, 0);
+                    writer.WriteRow(row[1..], y0 + j);
+                }
+
+                buffer.AsSpan(count * rowLength, rowLength).CopyTo(buffer);
+            }
+
+            ProbeEnd(zlib, header.InflatedBytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ImageDecodeException(PngErrorCodes.Zlib, $"PNG image data is not a valid zlib stream: {ex.Message}", ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    /// <summary>Palette, tRNS, sub-byte depths and Adam7: the whole stream is inflated first, then unfiltered and written.</summary>
+    private static Raster BuildFromInflated(byte[] raw, Header header, Raster raster, RowWriter writer)
+    {
         if (!header.Interlaced)
         {
-            Unfilter(raw, header.Width, header.Height, header, 0);
             var stride = (int)header.RowBytes(header.Width);
+            Unfilter(raw, header.Width, header.Height, header, 0);
             for (var y = 0; y < header.Height; y++)
             {
                 writer.Write(raw.AsSpan((y * (stride + 1)) + 1, stride), header.Width, y, 0, 1);
@@ -340,37 +412,27 @@ public static class PngDecoder
         return raster;
     }
 
-    private static byte[] Inflate(byte[] compressed, int expected)
+    /// <summary>
+    /// The raster's buffer. Every layout writes every byte of it (Adam7's passes cover each pixel once), and a failure
+    /// throws before the raster escapes, so it need not be zeroed first.
+    /// </summary>
+    private static byte[] NewPixels(Header header, ColorModel color) =>
+        GC.AllocateUninitializedArray<byte>(header.Width * header.Height * Raster.ChannelCount(color) * (header.OutputDepth / 8));
+
+    private static byte[] Inflate(byte[] compressed, int length, int expected)
     {
-        var raw = new byte[expected];
+        var raw = GC.AllocateUninitializedArray<byte>(expected);
         try
         {
-            using var input = new MemoryStream(compressed, writable: false);
+            using var input = new MemoryStream(compressed, 0, length, writable: false);
             using var zlib = new ZLibStream(input, CompressionMode.Decompress);
-            var read = 0;
-            while (read < expected)
-            {
-                var n = zlib.Read(raw, read, expected - read);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                read += n;
-            }
-
+            var read = zlib.ReadAtLeast(raw, expected, throwOnEndOfStream: false);
             if (read < expected)
             {
                 throw Fail(PngErrorCodes.Truncated, $"PNG image data inflates to {read} bytes; the header requires {expected}.");
             }
 
-            // One probe byte is enough to catch a stream that keeps going; we never inflate past expected + 1,
-            // which is what makes decompression bombs harmless.
-            Span<byte> probe = stackalloc byte[1];
-            if (zlib.Read(probe) != 0)
-            {
-                throw Fail(PngErrorCodes.Zlib, $"PNG image data inflates to more than the {expected} bytes the header requires.");
-            }
+            ProbeEnd(zlib, expected);
         }
         catch (InvalidDataException ex)
         {
@@ -380,62 +442,64 @@ public static class PngDecoder
         return raw;
     }
 
+    /// <summary>
+    /// One probe byte is enough to catch a stream that keeps going; we never inflate past expected + 1, which is what
+    /// makes decompression bombs harmless.
+    /// </summary>
+    private static void ProbeEnd(ZLibStream zlib, long expected)
+    {
+        Span<byte> probe = stackalloc byte[1];
+        if (zlib.Read(probe) != 0)
+        {
+            throw Fail(PngErrorCodes.Zlib, $"PNG image data inflates to more than the {expected} bytes the header requires.");
+        }
+    }
+
     /// <summary>Reverses the per-row filters in place. <paramref name="pass"/> is 0 for non-interlaced, 1-7 for Adam7.</summary>
     private static void Unfilter(Span<byte> raw, int width, int rows, Header header, int pass)
     {
         var stride = (int)header.RowBytes(width);
-        var bpp = header.FilterUnit;
         for (var y = 0; y < rows; y++)
         {
-            var offset = y * (stride + 1);
-            var filter = raw[offset];
-            var line = raw.Slice(offset + 1, stride);
-            var prior = y == 0 ? Span<byte>.Empty : raw.Slice(offset - stride, stride);
-            switch (filter)
-            {
-                case 0:
-                    break;
-                case 1:
-                    for (var i = bpp; i < stride; i++)
-                    {
-                        line[i] += line[i - bpp];
-                    }
+            UnfilterRow(raw, y, stride, header.FilterUnit, pass);
+        }
+    }
 
-                    break;
-                case 2:
-                    if (!prior.IsEmpty)
-                    {
-                        for (var i = 0; i < stride; i++)
-                        {
-                            line[i] += prior[i];
-                        }
-                    }
+    /// <summary>Reverses row <paramref name="y"/>'s filter in place; the rows before it are already unfiltered.</summary>
+    private static void UnfilterRow(Span<byte> raw, int y, int stride, int bpp, int pass)
+    {
+        var offset = y * (stride + 1);
+        UnfilterLine(raw[offset], raw.Slice(offset + 1, stride), y == 0 ? [] : raw.Slice(offset - stride, stride), bpp, y, pass);
+    }
 
-                    break;
-                case 3:
-                    for (var i = 0; i < stride; i++)
-                    {
-                        var left = i >= bpp ? line[i - bpp] : 0;
-                        var up = prior.IsEmpty ? 0 : prior[i];
-                        line[i] += (byte)((left + up) >> 1);
-                    }
+    /// <summary>Reverses one line's filter in place; <paramref name="prior"/> is the unfiltered line above, empty for the first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnfilterLine(byte filter, Span<byte> line, ReadOnlySpan<byte> prior, int bpp, int y, int pass)
+    {
+        switch (filter)
+        {
+            case 0:
+                break;
+            case 1:
+                PngFilters.UndoSub(line, bpp);
+                break;
+            case 2:
+                if (!prior.IsEmpty)
+                {
+                    PngFilters.UndoUp(line, prior);
+                }
 
-                    break;
-                case 4:
-                    for (var i = 0; i < stride; i++)
-                    {
-                        var left = i >= bpp ? line[i - bpp] : 0;
-                        var up = prior.IsEmpty ? 0 : prior[i];
-                        var upLeft = i >= bpp && !prior.IsEmpty ? prior[i - bpp] : 0;
-                        line[i] += (byte)Paeth(left, up, upLeft);
-                    }
-
-                    break;
-                default:
-                    throw Fail(PngErrorCodes.BadFilter, pass == 0
-                        ? $"PNG row {y} uses unknown filter type {filter}."
-                        : $"PNG row {y} of interlace pass {pass} uses unknown filter type {filter}.");
-            }
+                break;
+            case 3:
+                PngFilters.UndoAverage(line, prior, bpp);
+                break;
+            case 4:
+                PngFilters.UndoPaeth(line, prior, bpp);
+                break;
+            default:
+                throw Fail(PngErrorCodes.BadFilter, pass == 0
+                    ? $"PNG row {y} uses unknown filter type {filter}."
+                    : $"PNG row {y} of interlace pass {pass} uses unknown filter type {filter}.");
         }
     }
 
@@ -609,6 +673,30 @@ public static class PngDecoder
             this.palette = palette;
             this.transparency = transparency;
             channels = raster.Channels;
+        }
+
+        /// <summary>
+        /// True when a scanline maps onto a raster row without lookups that can fail: 8 or 16 bits per sample, no
+        /// palette, no tRNS key. Such rows are copied (8-bit) or byte-swapped (16-bit) whole by <see cref="WriteRow"/>.
+        /// </summary>
+        public bool IsDirect => header.BitDepth >= 8 && header.ColorType != 3 && transparency is null;
+
+        /// <summary>One whole non-interlaced row, for <see cref="IsDirect"/> layouts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void WriteRow(ReadOnlySpan<byte> line, int y)
+        {
+            var rowBytes = raster.Width * channels * (raster.BitDepth / 8);
+            var dst = raster.Data.AsSpan(y * rowBytes, rowBytes);
+            if (header.BitDepth == 8 || !BitConverter.IsLittleEndian)
+            {
+                line[..rowBytes].CopyTo(dst);
+            }
+            else
+            {
+                // PNG stores 16-bit samples big-endian; the raster keeps native order (vectorised swap).
+                BinaryPrimitives.ReverseEndianness(
+                    MemoryMarshal.Cast<byte, ushort>(line[..rowBytes]), MemoryMarshal.Cast<byte, ushort>(dst));
+            }
         }
 
         public void Write(ReadOnlySpan<byte> line, int count, int y, int x0, int xStep)

@@ -328,7 +328,7 @@ public static partial class PngEncoder
         BinaryPrimitives.WriteUInt32BigEndian(output[pos..], (uint)data.Length);
         type.CopyTo(output[(pos + 4)..]);
         data.CopyTo(output[(pos + 8)..]);
-        var crc = PngCrc32.Compute(output.Slice(pos + 4, data.Length + 4));
+        var crc = Crc32.Compute(output.Slice(pos + 4, data.Length + 4));
         BinaryPrimitives.WriteUInt32BigEndian(output[(pos + 8 + data.Length)..], crc);
         return pos + 12 + data.Length;
     }
@@ -355,7 +355,7 @@ public static partial class PngEncoder
             var span = output.AsSpan();
             BinaryPrimitives.WriteUInt32BigEndian(span[at..], (uint)length);
             "IDAT"u8.CopyTo(span[(at + 4)..]);
-            var crc = PngCrc32.Compute(span.Slice(at + 4, length + 4));
+            var crc = Crc32.Compute(span.Slice(at + 4, length + 4));
             BinaryPrimitives.WriteUInt32BigEndian(span[(at + 8 + length)..], crc);
         }
 

@@ -117,6 +117,19 @@ public sealed class Raster
 
         var result = new Raster(Width, Height, ColorModel.Gray, 8);
         var pixels = Width * Height;
+        if (Color == ColorModel.Gray)
+        {
+            // 16-bit gray (DX/CR PNGs): a straight pass, no per-sample dispatch.
+            var samples = MemoryMarshal.Cast<byte, ushort>(Data.AsSpan())[..pixels];
+            var gray = result.Data.AsSpan(0, pixels);
+            for (var i = 0; i < samples.Length; i++)
+            {
+                gray[i] = To8(samples[i]);
+            }
+
+            return result;
+        }
+
         for (var i = 0; i < pixels; i++)
         {
             result.Data[i] = BitDepth == 8 ? (byte)LumaAt(i) : To8(LumaAt(i));
@@ -135,6 +148,22 @@ public sealed class Raster
 
         var result = new Raster(Width, Height, ColorModel.Rgb, 8);
         var pixels = Width * Height;
+        if (Color == ColorModel.Gray && BitDepth == 8)
+        {
+            // The common case (radiographs): one load, three stores, no per-sample dispatch.
+            var src = Data.AsSpan(0, pixels);
+            var rgb = result.Data.AsSpan(0, pixels * 3);
+            for (var i = 0; i < src.Length; i++)
+            {
+                var v = src[i];
+                rgb[(i * 3) + 2] = v;
+                rgb[(i * 3) + 1] = v;
+                rgb[i * 3] = v;
+            }
+
+            return result;
+        }
+
         var channels = Channels;
         var isColor = Color is ColorModel.Rgb or ColorModel.Rgba;
         var dst = result.Data;

@@ -161,19 +161,33 @@ public class ImageRecordStateTests
     }
 
     [Fact]
-    public async Task Stages_WhenAPngRunsThroughClassifyAnalyzeAndReport_ShouldNeverReadTheOriginalAgain()
+    public async Task Stages_WhenAPngRunsThroughEveryStage_ShouldNeverReadTheOriginalAgain()
     {
-        // The upload check decodes the whole image; its rendition is kept, so only the heatmap (which draws on the
-        // original's colours at full size) reads the original upload again.
+        // The upload check decodes the whole image; its 8-bit working copy is kept, so no stage reads the original
+        // upload again: not the models' stages, and not the heatmap, which draws on the working copy's pixels.
         var id = await UploadAsync();
         var raw = (await records.GetAsync(id))!.StorageLocation;
         var c = await services.Classify.RunAsync(new StageRequest { ImageId = id });
         await services.Analyze.RunAsync(new AnalyzeRequest { ImageId = id, Modality = c.Modality });
+        await services.Heatmap.RunAsync(new StageRequest { ImageId = id });
         await services.Report.RunAsync(new StageRequest { ImageId = id });
         Assert.Equal(0, objects.Reads(raw));
+    }
 
-        await services.Heatmap.RunAsync(new StageRequest { ImageId = id });
-        Assert.Equal(1, objects.Reads(raw));
+    [Fact]
+    public async Task UploadAsync_WhenAPngHasColour_ShouldKeepAnRgbWorkingCopyWithTheSamePixels()
+    {
+        var raster = new Raster(16, 12, ColorModel.Rgb, 8);
+        for (var i = 0; i < raster.Data.Length; i++)
+        {
+            raster.Data[i] = (byte)(i * 7);
+        }
+
+        var id = (await services.Uploads.UploadAsync(new UploadCommand { UserId = "u1", Content = PngEncoder.Encode(raster), FileName = "c.png" })).ImageId;
+
+        var copy = PngDecoder.Decode((await objects.GetAsync(ObjectKeys.Preprocessed(id)))!.Content);
+        Assert.Equal((16, 12, ColorModel.Rgb), (copy.Width, copy.Height, copy.Color));
+        Assert.Equal(raster.Data, copy.Data);
     }
 
     [Fact]

@@ -6,6 +6,41 @@ namespace MedVision.Imaging.Tests;
 
 public class HeatmapRendererTests
 {
+    [Fact]
+    public void RenderOverlay_WhenSaliencyRepeatsOneValueOverEveryPixel_ShouldBlendEachPixelAsTheFormulaSays()
+    {
+        // A uniform model map gives every pixel the same field value, so the blend runs from its per-value table;
+        // each channel must still be round(under + (heat - under) × opacity × value), as for a one-off value.
+        var source = new Raster(320, 240, ColorModel.Gray, 8);
+        for (var i = 0; i < source.Data.Length; i++)
+        {
+            source.Data[i] = (byte)(i * 13);
+        }
+
+        var saliency = new Raster(8, 6, ColorModel.Gray, 8);
+        saliency.Data.AsSpan().Fill(200);
+        var options = new HeatmapOptions(ModelSaliency: saliency);
+
+        var overlay = HeatmapRenderer.RenderOverlay(source, [], options);
+
+        var value = 200 * (float)(options.ModelSaliencyWeight / 255.0);
+        var alpha = options.Opacity * value;
+        var (r, g, b) = HeatmapRenderer.HeatColor(value);
+        static byte Mix(byte under, byte over, double a) =>
+            (byte)Math.Clamp(Math.Round(under + ((over - under) * a), MidpointRounding.AwayFromZero), 0, 255);
+        for (var y = 100; y < 140; y++)
+        {
+            for (var x = 120; x < 200; x++) // the middle: no legend or label is drawn there
+            {
+                var i = (y * source.Width) + x;
+                var under = source.Data[i];
+                Assert.Equal(
+                    (Mix(under, r, alpha), Mix(under, g, alpha), Mix(under, b, alpha)),
+                    (overlay.Data[i * 3], overlay.Data[(i * 3) + 1], overlay.Data[(i * 3) + 2]));
+            }
+        }
+    }
+
     private static Raster NoiseGray(int width, int height, int seed)
     {
         var raster = new Raster(width, height, ColorModel.Gray, 8);

@@ -112,21 +112,21 @@ internal static class ModelsBench
         return md.ToString();
     }
 
-    /// <summary>The file with its ## Models section replaced (or appended), every other section untouched.</summary>
-    public static string ReplaceSection(string text, string section)
+    /// <summary>The file with its ## Models (or <paramref name="heading"/>) section replaced (or appended), every other section untouched.</summary>
+    public static string ReplaceSection(string text, string section, string heading = Heading)
     {
-        var start = text.IndexOf("\n" + Heading + "\n", StringComparison.Ordinal);
+        var start = text.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
         if (start < 0)
         {
             return text.TrimEnd() + "\n\n" + section;
         }
 
-        var next = text.IndexOf("\n## ", start + Heading.Length + 1, StringComparison.Ordinal);
+        var next = text.IndexOf("\n## ", start + heading.Length + 1, StringComparison.Ordinal);
         return text[..(start + 1)] + section + (next < 0 ? "" : "\n" + text[(next + 1)..]);
     }
 
-    /// <summary>The ## Models section of the file at <paramref name="path"/>, appended to <paramref name="newContent"/> (codec mode rewrites the file).</summary>
-    public static string KeepSection(string path, string newContent)
+    /// <summary>The ## Models (or <paramref name="heading"/>) section of the file at <paramref name="path"/>, appended to <paramref name="newContent"/> (codec mode rewrites the file).</summary>
+    public static string KeepSection(string path, string newContent, string heading = Heading)
     {
         if (!File.Exists(path))
         {
@@ -134,13 +134,13 @@ internal static class ModelsBench
         }
 
         var text = File.ReadAllText(path);
-        var start = text.IndexOf("\n" + Heading + "\n", StringComparison.Ordinal);
+        var start = text.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
         if (start < 0)
         {
             return newContent;
         }
 
-        var next = text.IndexOf("\n## ", start + Heading.Length + 1, StringComparison.Ordinal);
+        var next = text.IndexOf("\n## ", start + heading.Length + 1, StringComparison.Ordinal);
         return newContent.TrimEnd() + "\n\n" + (next < 0 ? text[(start + 1)..] : text[(start + 1)..(next + 1)]).TrimEnd() + "\n";
     }
 

@@ -14,12 +14,16 @@ namespace MedVision.Core.Pipeline;
 /// </summary>
 public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, StageTracker tracker)
 {
+    private static readonly PngEncodeOptions FastPng = new(System.IO.Compression.CompressionLevel.Fastest);
+
     public async Task<HeatmapResult> RunAsync(StageRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var record = await tracker.BeginAsync(request.ImageId, PipelineStage.Heatmap, ct);
         var analysis = await AnalysisStore.LoadAsync(objects, request.ImageId, ct);
-        var source = (await loader.LoadRasterAsync(record, ct)).ToRgb8();
+        // The working copy is the original in 8 bits, gray or RGB: the renderer's ToRgb8 of it gives the same pixels as of a
+        // fresh decode of the original, and a gray copy is a third of the memory to carry until then.
+        var source = await loader.LoadWorkingCopyAsync(record, ct);
 
         var findings = analysis.Abnormalities
             .Select(a => new HeatmapFinding(
@@ -42,12 +46,16 @@ public sealed class HeatmapStage(IObjectStore objects, ImageLoader loader, Stage
             PreviewKey = ObjectKeys.HeatmapPreview(request.ImageId),
             Regions = findings.Count,
         };
-        await objects.PutAsync(result.HeatmapKey, PngEncoder.Encode(overlay), "image/png", ct);
-        var thumbnail = HeatmapRenderer.Thumbnail(overlay, PipelineOptions.ThumbnailMaxSide);
+        // Lossless at full resolution (Property 17); zlib's fastest level, since the level only trades file size for time.
+        await objects.PutAsync(result.HeatmapKey, PngEncoder.Encode(overlay, FastPng), "image/png", ct);
+        // Display copies come from one reduced overlay, not each from the full-size one.
+        var displayOverlay = HeatmapRenderer.Thumbnail(overlay, PipelineOptions.DisplayMaxSide);
+        var thumbnail = HeatmapRenderer.Thumbnail(displayOverlay, PipelineOptions.ThumbnailMaxSide);
         await objects.PutAsync(result.ThumbnailKey, PngEncoder.Encode(thumbnail), "image/png", ct);
         await objects.PutAsync(
             result.PreviewKey, JpegEncoder.Encode(thumbnail, new JpegEncodeOptions(PipelineOptions.PreviewJpegQuality)), "image/jpeg", ct);
-        await objects.PutAsync(result.SideBySideKey, PngEncoder.Encode(HeatmapRenderer.SideBySide(source, overlay)), "image/png", ct);
+        var sideBySide = HeatmapRenderer.SideBySide(HeatmapRenderer.Thumbnail(source, PipelineOptions.DisplayMaxSide), displayOverlay);
+        await objects.PutAsync(result.SideBySideKey, PngEncoder.Encode(sideBySide, FastPng), "image/png", ct);
 
         await tracker.CompleteAsync(
             request.ImageId, PipelineStage.Heatmap, r => r with { HeatmapKey = result.HeatmapKey },

@@ -20,6 +20,12 @@ public sealed record PipelineOptions
 
     public const int ThumbnailMaxSide = 256;
 
+    /// <summary>
+    /// Longer side of each half of the side-by-side image, a display copy: the full-resolution overlay is stored on its
+    /// own, and re-encoding both halves at full size cost more than the rest of the heatmap stage.
+    /// </summary>
+    public const int DisplayMaxSide = 1024;
+
     /// <summary>JPEG quality of the preview: small files, findings still legible.</summary>
     public const int PreviewJpegQuality = 80;
 

@@ -7,7 +7,7 @@ using MedVision.Imaging;
 namespace MedVision.Core.Pipeline;
 
 /// <summary>
-/// Fetches an image's original bytes from wherever the upload put them, decodes them, and keeps the 8-bit rendition
+/// Fetches an image's original bytes from wherever the upload put them, decodes them, and keeps the 8-bit working copy
 /// the later stages share under preprocessed/, so no stage decodes what another already has.
 /// </summary>
 public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
@@ -78,10 +78,22 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
     }
 
     /// <summary>
-    /// The 8-bit grayscale rendition at the original resolution, cached under preprocessed/ so later stages and
-    /// retries do not decode (or render DICOM) again. Each model route scales it to its own input size.
+    /// The 8-bit grayscale rendition at the original resolution, from the working copy under preprocessed/ so later
+    /// stages and retries do not decode (or render DICOM) again. Each model route scales it to its own input size.
     /// </summary>
     public async Task<Raster> LoadRenditionAsync(ImageRecord record, CancellationToken ct)
+    {
+        var copy = await LoadWorkingCopyAsync(record, ct);
+        return copy.Color == ColorModel.Gray ? copy : copy.ToGray8();
+    }
+
+    /// <summary>
+    /// The working copy under preprocessed/: the original at full resolution in 8 bits, gray when the original is gray
+    /// (DICOM after its window) and RGB when it has colour, so the heatmap draws on the same pixels as a fresh decode
+    /// of the original would give (<see cref="Raster.ToRgb8"/>) without decoding a 16-bit file again. Built from the
+    /// original when missing or damaged.
+    /// </summary>
+    public async Task<Raster> LoadWorkingCopyAsync(ImageRecord record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
         var key = ObjectKeys.Preprocessed(record.ImageId);
@@ -97,16 +109,22 @@ public sealed class ImageLoader(IObjectStore objects, IImageArchive archive)
             }
         }
 
-        return await StoreRenditionAsync(record.ImageId, await LoadRasterAsync(record, ct), ct);
+        return await StoreWorkingCopyAsync(record.ImageId, await LoadRasterAsync(record, ct), ct);
     }
 
-    /// <summary>Keeps the rendition of an image decoded elsewhere (the upload check), so no later stage decodes it again.</summary>
+    /// <summary>Keeps the working copy of an image decoded elsewhere (the upload check), so no later stage decodes it again.</summary>
     public async Task<Raster> StoreRenditionAsync(string imageId, Raster decoded, CancellationToken ct)
     {
+        var copy = await StoreWorkingCopyAsync(imageId, decoded, ct);
+        return copy.Color == ColorModel.Gray ? copy : copy.ToGray8();
+    }
+
+    private async Task<Raster> StoreWorkingCopyAsync(string imageId, Raster decoded, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(decoded);
-        var gray = decoded.ToGray8();
+        var copy = decoded.Color is ColorModel.Rgb or ColorModel.Rgba ? decoded.ToRgb8() : decoded.ToGray8();
         await objects.PutAsync(
-            ObjectKeys.Preprocessed(imageId), PngEncoder.Encode(gray, new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest)), "image/png", ct);
-        return gray;
+            ObjectKeys.Preprocessed(imageId), PngEncoder.Encode(copy, new PngEncodeOptions(System.IO.Compression.CompressionLevel.Fastest)), "image/png", ct);
+        return copy;
     }
 }

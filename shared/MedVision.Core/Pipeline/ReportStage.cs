@@ -44,7 +44,7 @@ public sealed class ReportStage(
         report = report with { ReportUrls = report.ReportUrls with { Pdf = objects.UrlFor(pdfKey) } };
         var reportJson = JsonSerializer.SerializeToUtf8Bytes(report, MedVisionJsonContext.Default.AnalysisReport);
         var pdf = ReportPdf.Render(
-            report, await LoadRenditionAsync(record, ct), record.HeatmapKey is { } key ? await LoadPngAsync(key, ct) : null);
+            report, await LoadRenditionAsync(record, ct), record.HeatmapKey is { } key ? await LoadHeatmapForPdfAsync(record.ImageId, key, ct) : null);
         await objects.PutAsync(pdfKey, pdf, "application/pdf", ct);
         await objects.PutAsync(reportKey, reportJson, "application/json", ct);
         if (signer is not null)
@@ -88,6 +88,33 @@ public sealed class ReportStage(
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The overlay for the PDF, which shows it at 512 px at most: the right half of the side-by-side display copy (same
+    /// size as its left half), so the full-resolution overlay is not decoded to be shrunk; the overlay itself when that
+    /// copy is missing.
+    /// </summary>
+    private async Task<Imaging.Raster?> LoadHeatmapForPdfAsync(string imageId, string overlayKey, CancellationToken ct)
+    {
+        if (await LoadPngAsync(ObjectKeys.HeatmapSideBySide(imageId), ct) is { Width: > 1 } pair && pair.Width % 2 == 0)
+        {
+            return RightHalf(pair);
+        }
+
+        return await LoadPngAsync(overlayKey, ct);
+    }
+
+    private static Imaging.Raster RightHalf(Imaging.Raster pair)
+    {
+        var half = new Imaging.Raster(pair.Width / 2, pair.Height, pair.Color, pair.BitDepth);
+        var rowBytes = half.Data.Length / half.Height;
+        for (var y = 0; y < pair.Height; y++)
+        {
+            pair.Data.AsSpan((y * 2 * rowBytes) + rowBytes, rowBytes).CopyTo(half.Data.AsSpan(y * rowBytes));
+        }
+
+        return half;
     }
 
     /// <summary>An image for the PDF; missing or undecodable means the PDF shows a note instead (never fails the report).</summary>
