@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MedVision.Bench.Codecs;
 using MedVision.Bench.Dicom;
+using MedVision.Bench.Lambda;
 using MedVision.Bench.Models;
 using MedVision.CommandLine;
 
@@ -8,6 +9,7 @@ using MedVision.CommandLine;
 //   dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]   codecs (Codecs/CodecBench.cs)
 //   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]  (Dicom/DicomBench.cs)
 //   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
+//   ... -- lambda --aot DIR --r2r DIR --fd DIR [--runs N] [--warm N] [--out FILE]       (Lambda/LambdaBench.cs)
 // `--help` on each says more.
 Option<int> Runs() => new("--runs")
 {
@@ -73,6 +75,36 @@ var models = new Command(
 };
 models.SetAction(r => ModelsBench.Run(r.GetValue(modelRuns), r.GetRequiredValue(modelOut)));
 root.Subcommands.Add(models);
+
+var lambdaRuns = Runs();
+var lambdaOut = Out();
+var warm = new Option<int>("--warm")
+{
+    Description = "warm invocations of get-image in one Native AOT process (classify gets a tenth, at least 10)",
+    HelpName = "N",
+    DefaultValueFactory = _ => 1000,
+    CustomParser = ValueParsers.WholeNumber("--warm", 10, 1_000_000),
+};
+Option<string> Published(string name, string how) => new(name)
+{
+    Description = $"the folder holding `bootstrap` published {how}",
+    HelpName = "DIR",
+    Required = true,
+};
+var aot = Published("--aot", "Native AOT (scripts/publish-functions.sh)");
+var r2r = Published("--r2r", "self-contained ReadyToRun");
+var fd = Published("--fd", "framework-dependent");
+var lambda = new Command(
+    "lambda",
+    "The Lambda bootstrap against the loopback Runtime API: cold start of an API and a stage handler published Native AOT, "
+    + "ReadyToRun and framework-dependent, warm per-invoke overhead, peak RSS, zipped size (rewrites the ## Lambda bootstrap section)")
+{
+    lambdaRuns, lambdaOut, warm, aot, r2r, fd,
+};
+lambda.SetAction(r => LambdaBench.Run(
+    r.GetValue(lambdaRuns), r.GetValue(warm), r.GetRequiredValue(lambdaOut),
+    r.GetRequiredValue(aot), r.GetRequiredValue(r2r), r.GetRequiredValue(fd)));
+root.Subcommands.Add(lambda);
 
 CommandLineApp.RejectOptionLikeArguments(root);
 return await CommandLineApp.RunAsync(root, args, Console.Out, Console.Error);
