@@ -25,8 +25,10 @@ if [ "${1:-}" = lambda ]; then
     -p:PublishReadyToRun=true -nologo -v quiet -o "$pub/r2r" "${art[@]}"
   dotnet publish functions/MedVision.Bootstrap -c Release -r linux-x64 --no-self-contained -p:PublishAot=false \
     -nologo -v quiet -o "$pub/fd" "${art[@]}"
+  # The peer: the smallest Native AOT program, this machine's floor for any Native AOT process.
+  dotnet publish bench/MedVision.Bench.AotFloor -c Release -r linux-x64 -nologo -v quiet -o "$pub/floor" "${art[@]}"
   dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- lambda --runs "${1:-15}" --out docs/benchmarks.md \
-    --aot "$pub/aot" --r2r "$pub/r2r" --fd "$pub/fd"
+    --aot "$pub/aot" --r2r "$pub/r2r" --fd "$pub/fd" --floor "$pub/floor/aot-floor"
   exit 0
 fi
 if [ "${1:-}" = models ]; then

@@ -9,7 +9,7 @@ using MedVision.CommandLine;
 //   dotnet run -c Release --project bench/MedVision.Bench -- [--runs N] [--out FILE]   codecs (Codecs/CodecBench.cs)
 //   ... -- dicom [--runs N] [--out FILE] [--slices N] [--cli PATH] [--cli-build TEXT]  (Dicom/DicomBench.cs)
 //   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
-//   ... -- lambda --aot DIR --r2r DIR --fd DIR [--runs N] [--warm N] [--out FILE]       (Lambda/LambdaBench.cs)
+//   ... -- lambda --aot DIR --r2r DIR --fd DIR --floor PATH [--runs N] [--warm N] [--out FILE] (Lambda/LambdaBench.cs)
 // `--help` on each says more.
 Option<int> Runs() => new("--runs")
 {
@@ -94,16 +94,22 @@ Option<string> Published(string name, string how) => new(name)
 var aot = Published("--aot", "Native AOT (scripts/publish-functions.sh)");
 var r2r = Published("--r2r", "self-contained ReadyToRun");
 var fd = Published("--fd", "framework-dependent");
+var floorExe = new Option<string>("--floor")
+{
+    Description = "the smallest Native AOT program (bench/MedVision.Bench.AotFloor published), timed start → exit as the machine's floor",
+    HelpName = "PATH",
+    Required = true,
+};
 var lambda = new Command(
     "lambda",
     "The Lambda bootstrap against the loopback Runtime API: cold start of an API and a stage handler published Native AOT, "
     + "ReadyToRun and framework-dependent, warm per-invoke overhead, peak RSS, zipped size (rewrites the ## Lambda bootstrap section)")
 {
-    lambdaRuns, lambdaOut, warm, aot, r2r, fd,
+    lambdaRuns, lambdaOut, warm, aot, r2r, fd, floorExe,
 };
 lambda.SetAction(r => LambdaBench.Run(
     r.GetValue(lambdaRuns), r.GetValue(warm), r.GetRequiredValue(lambdaOut),
-    r.GetRequiredValue(aot), r.GetRequiredValue(r2r), r.GetRequiredValue(fd)));
+    r.GetRequiredValue(aot), r.GetRequiredValue(r2r), r.GetRequiredValue(fd), r.GetRequiredValue(floorExe)));
 root.Subcommands.Add(lambda);
 
 CommandLineApp.RejectOptionLikeArguments(root);

@@ -17,16 +17,24 @@ internal static class LambdaBench
 {
     public const string Heading = "## Lambda bootstrap";
 
+    private const string MachineFloor = "aot-floor";
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("BENCH_WAIT") ?? "60", CultureInfo.InvariantCulture));
 
-    public static int Run(int runs, int warm, string outFile, string aot, string r2r, string fd)
+    public static int Run(int runs, int warm, string outFile, string aot, string r2r, string fd, string floorProgram)
     {
-        return RunAsync(runs, warm, outFile, [new("Native AOT", aot), new("ReadyToRun", r2r), new("framework-dependent", fd)])
+        return RunAsync(runs, warm, outFile, [new("Native AOT", aot), new("ReadyToRun", r2r), new("framework-dependent", fd)], floorProgram)
             .GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int runs, int warm, string outFile, Variant[] variants)
+    private static async Task<int> RunAsync(int runs, int warm, string outFile, Variant[] variants, string floorProgram)
     {
+        if (!File.Exists(floorProgram))
+        {
+            await Console.Error.WriteLineAsync($"lambda: no {floorProgram} (bench/MedVision.Bench.AotFloor published)");
+            return 2;
+        }
+
         foreach (var v in variants)
         {
             if (!File.Exists(v.Executable))
@@ -71,11 +79,17 @@ internal static class LambdaBench
                         }
                     }
 
-                    var f = await bench.FloorAsync(v);
+                    var f = await bench.FloorAsync(v.Executable);
                     if (i >= 0)
                     {
                         Add(floor, v.Name, f);
                     }
+                }
+
+                var machine = await bench.FloorAsync(floorProgram);
+                if (i >= 0)
+                {
+                    Add(floor, MachineFloor, machine);
                 }
 
                 if (i >= 0)
@@ -161,10 +175,10 @@ internal static class LambdaBench
         }
 
         /// <summary>Start → exit of the bootstrap with no Runtime API variable: it prints one line and exits 2, the process floor.</summary>
-        public async Task<double> FloorAsync(Variant v)
+        public async Task<double> FloorAsync(string executable)
         {
             var start = Stopwatch.GetTimestamp();
-            using var process = BootstrapProcess.Start(v.Executable, new Dictionary<string, string?> { ["AWS_LAMBDA_RUNTIME_API"] = null });
+            using var process = BootstrapProcess.Start(executable, new Dictionary<string, string?> { ["AWS_LAMBDA_RUNTIME_API"] = null });
             var exit = await process.WaitForExitAsync(Wait);
             var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             return exit == 2 ? ms : throw process.Failure($"exited {exit} without a Runtime API, not 2");
@@ -390,6 +404,29 @@ internal static class LambdaBench
                 var invoke = Median(s.Select(x => x.InvokeMs).ToList());
                 md.AppendLine(F($"| {v.Name} | {handler} | {first:0.0} | {Percentile(s.Select(x => x.FirstResponseMs).ToList(), 0.9):0.0} | {init:0.0} | {invoke:0.0} | {first - init - invoke:0.0} | {Median(floor[v.Name]):0.0} | {first / aot:0.0}× |"));
             }
+        }
+
+        md.AppendLine();
+        var machineFloor = Median(floor[MachineFloor]);
+        md.AppendLine(F($"Machine floor: the smallest Native AOT program (`bench/MedVision.Bench.AotFloor`: one line to stderr, exit 2, published"));
+        md.AppendLine(F($"with the bootstrap's settings) starts and exits in {machineFloor:0.0} ms (median, same rounds); the bootstrap's own floor is"));
+        md.AppendLine(F($"{Median(floor[variants[0].Name]):0.0} ms: the start share below is at least the bootstrap's floor, of which the machine's is"));
+        md.AppendLine("out of the project's hands. Where the Native AOT first response goes (medians):");
+        md.AppendLine();
+        foreach (var handler in new[] { "get-image", "classify" })
+        {
+            var s = cold[(variants[0].Name, handler)];
+            var first = Median(s.Select(x => x.FirstResponseMs).ToList());
+            var init = Median(s.Select(x => x.InitMs).ToList());
+            var invoke = Median(s.Select(x => x.InvokeMs).ToList());
+            var parts = new (string What, double Ms)[]
+            {
+                ("process start to `Main` and the Runtime API calls", first - init - invoke),
+                ("init (composition root, handler)", init),
+                ("the first invocation", invoke),
+            };
+            var top = parts.MaxBy(p => p.Ms);
+            md.AppendLine(F($"- {handler}: {first:0.0} ms = {string.Join(" + ", parts.Select(p => F($"{p.Ms:0.0} {p.What}")))}; the largest share is {top.What}."));
         }
 
         md.AppendLine();
