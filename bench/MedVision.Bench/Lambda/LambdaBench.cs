@@ -79,14 +79,14 @@ internal static class LambdaBench
                         }
                     }
 
-                    var f = await bench.FloorAsync(v.Executable);
+                    var f = await Session.FloorAsync(v.Executable);
                     if (i >= 0)
                     {
                         Add(floor, v.Name, f);
                     }
                 }
 
-                var machine = await bench.FloorAsync(floorProgram);
+                var machine = await Session.FloorAsync(floorProgram);
                 if (i >= 0)
                 {
                     Add(floor, MachineFloor, machine);
@@ -175,7 +175,7 @@ internal static class LambdaBench
         }
 
         /// <summary>Start → exit of the bootstrap with no Runtime API variable: it prints one line and exits 2, the process floor.</summary>
-        public async Task<double> FloorAsync(string executable)
+        public static async Task<double> FloorAsync(string executable)
         {
             var start = Stopwatch.GetTimestamp();
             using var process = BootstrapProcess.Start(executable, new Dictionary<string, string?> { ["AWS_LAMBDA_RUNTIME_API"] = null });
