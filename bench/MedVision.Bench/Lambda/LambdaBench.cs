@@ -430,6 +430,8 @@ internal static class LambdaBench
         }
 
         md.AppendLine();
+        md.AppendLine("A profile of the start (by hand) and the levers on it are in `docs/adr/0007-lambda-runtime.md`, Measurement.");
+        md.AppendLine();
         md.AppendLine("### Warm invocations (Native AOT)");
         md.AppendLine();
         md.AppendLine("One process per handler; after a warm-up of a tenth of the count (at least 10), each invocation's overhead outside");
