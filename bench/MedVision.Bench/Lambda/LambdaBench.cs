@@ -372,7 +372,7 @@ internal static class LambdaBench
         md.AppendLine();
         md.AppendLine(F($"Made by `bash scripts/bench.sh lambda {runs}` (it publishes functions/MedVision.Bootstrap three ways, then runs"));
         md.AppendLine(F($"`dotnet run -c Release --project bench/MedVision.Bench -- lambda --runs {runs} --warm {warm}`), {DateTime.UtcNow:yyyy-MM-dd}, on"));
-        md.AppendLine(F($"{Environment.ProcessorCount} cores ({cpu}), .NET {Environment.Version}; load average (1, 5, 15 min) {loadBefore} at the start, {loadAfter} at the end."));
+        md.AppendLine(F($"{Environment.ProcessorCount} cores ({cpu}), .NET {Environment.Version}; load average (1, 5, 15 min) {loadBefore} at the start (just after the publishes), {loadAfter} at the end."));
         md.AppendLine("The three outputs are the same project: Native AOT as `scripts/publish-functions.sh` writes it (x86-64-v3);");
         md.AppendLine("`dotnet publish functions/MedVision.Bootstrap -c Release -r linux-x64 --self-contained -p:PublishAot=false");
         md.AppendLine("-p:PublishReadyToRun=true` (ReadyToRun); the same with `--no-self-contained` and no ReadyToRun (framework-dependent).");
