@@ -6,6 +6,9 @@
 #                                       (rewrites the ## Models section only; needs no peer tools)
 #        scripts/bench.sh stages [RUNS] classify/analyze/heatmap/report handler times per image on the local platform
 #                                       (rewrites the ## Stage costs section only; needs no peer tools)
+#        scripts/bench.sh lambda [RUNS] the Lambda bootstrap published Native AOT, ReadyToRun and framework-dependent:
+#                                       cold starts against the loopback Runtime API, warm overhead, RSS, zip size
+#                                       (rewrites the ## Lambda bootstrap section only; needs no peer tools)
 # BENCH_ARTIFACTS=DIR builds into DIR (dotnet --artifacts-path) instead of the projects' bin/obj.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +16,23 @@ mode=codecs
 if [ "${1:-}" = dicom ]; then mode=dicom; shift; fi
 art=()
 if [ -n "${BENCH_ARTIFACTS:-}" ]; then art=(--artifacts-path "$BENCH_ARTIFACTS"); fi
+if [ "${1:-}" = lambda ]; then
+  shift
+  # The same project three ways, into a temporary folder removed on exit. The last two share the Native AOT publish's
+  # obj folder; each publish passes its own PublishAot/ReadyToRun/self-contained properties.
+  pub=$(mktemp -d /tmp/medvision-bench-lambda-pub.XXXXXX)
+  trap 'rm -rf "$pub"' EXIT
+  PUBLISH_ARTIFACTS="${BENCH_ARTIFACTS:-}" bash scripts/publish-functions.sh "$pub/aot"
+  dotnet publish functions/MedVision.Bootstrap -c Release -r linux-x64 --self-contained -p:PublishAot=false \
+    -p:PublishReadyToRun=true -nologo -v quiet -o "$pub/r2r" "${art[@]}"
+  dotnet publish functions/MedVision.Bootstrap -c Release -r linux-x64 --no-self-contained -p:PublishAot=false \
+    -nologo -v quiet -o "$pub/fd" "${art[@]}"
+  # The peer: the smallest Native AOT program, this machine's floor for any Native AOT process.
+  dotnet publish bench/MedVision.Bench.AotFloor -c Release -r linux-x64 -nologo -v quiet -o "$pub/floor" "${art[@]}"
+  dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- lambda --runs "${1:-15}" --out docs/benchmarks.md \
+    --aot "$pub/aot" --r2r "$pub/r2r" --fd "$pub/fd" --floor "$pub/floor/aot-floor"
+  exit 0
+fi
 if [ "${1:-}" = models ]; then
   shift
   exec dotnet run -c Release --project bench/MedVision.Bench "${art[@]}" -- models --runs "${1:-15}" --out docs/benchmarks.md

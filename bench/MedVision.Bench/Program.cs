@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MedVision.Bench.Codecs;
 using MedVision.Bench.Dicom;
+using MedVision.Bench.Lambda;
 using MedVision.Bench.Models;
 using MedVision.Bench.Stages;
 using MedVision.CommandLine;
@@ -11,6 +12,7 @@ using MedVision.CommandLine;
 //                [--cli-other PATH] [--cli-other-build TEXT]                          (Dicom/DicomBench.cs)
 //   ... -- models [--runs N] [--out FILE]                                              (Models/ModelsBench.cs)
 //   ... -- stages [--runs N] [--out FILE] [--baseline JSON] [--save-json JSON]         (Stages/StageCostBench.cs)
+//   ... -- lambda --aot DIR --r2r DIR --fd DIR --floor PATH [--runs N] [--warm N] [--out FILE] (Lambda/LambdaBench.cs)
 // `--help` on each says more.
 Option<int> Runs() => new("--runs")
 {
@@ -106,6 +108,41 @@ var stages = new Command(
 };
 stages.SetAction(r => StageCostBench.Run(r.GetValue(stageRuns), r.GetRequiredValue(stageOut), r.GetValue(baseline), r.GetValue(saveJson)));
 root.Subcommands.Add(stages);
+var lambdaRuns = Runs();
+var lambdaOut = Out();
+var warm = new Option<int>("--warm")
+{
+    Description = "warm invocations of get-image in one Native AOT process (classify gets a tenth, at least 10)",
+    HelpName = "N",
+    DefaultValueFactory = _ => 1000,
+    CustomParser = ValueParsers.WholeNumber("--warm", 10, 1_000_000),
+};
+Option<string> Published(string name, string how) => new(name)
+{
+    Description = $"the folder holding `bootstrap` published {how}",
+    HelpName = "DIR",
+    Required = true,
+};
+var aot = Published("--aot", "Native AOT (scripts/publish-functions.sh)");
+var r2r = Published("--r2r", "self-contained ReadyToRun");
+var fd = Published("--fd", "framework-dependent");
+var floorExe = new Option<string>("--floor")
+{
+    Description = "the smallest Native AOT program (bench/MedVision.Bench.AotFloor published), timed start → exit as the machine's floor",
+    HelpName = "PATH",
+    Required = true,
+};
+var lambda = new Command(
+    "lambda",
+    "The Lambda bootstrap against the loopback Runtime API: cold start of an API and a stage handler published Native AOT, "
+    + "ReadyToRun and framework-dependent, warm per-invoke overhead, peak RSS, zipped size (rewrites the ## Lambda bootstrap section)")
+{
+    lambdaRuns, lambdaOut, warm, aot, r2r, fd, floorExe,
+};
+lambda.SetAction(r => LambdaBench.Run(
+    r.GetValue(lambdaRuns), r.GetValue(warm), r.GetRequiredValue(lambdaOut),
+    r.GetRequiredValue(aot), r.GetRequiredValue(r2r), r.GetRequiredValue(fd), r.GetRequiredValue(floorExe)));
+root.Subcommands.Add(lambda);
 
 CommandLineApp.RejectOptionLikeArguments(root);
 return await CommandLineApp.RunAsync(root, args, Console.Out, Console.Error);

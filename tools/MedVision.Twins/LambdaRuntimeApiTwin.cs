@@ -14,7 +14,9 @@ using Microsoft.Extensions.Logging;
 namespace MedVision.Twins;
 
 /// <summary>What a runtime posted for one invocation: its response, or its error with the Lambda-Runtime-Function-Error-Type header.</summary>
-public sealed record RuntimeOutcome(string RequestId, bool IsError, string? ErrorTypeHeader, byte[] Body, long PostedAtTimestamp);
+/// <param name="PostedAtTimestamp">The <see cref="Stopwatch"/> timestamp at which the posted body had been read.</param>
+/// <param name="DispatchedAtTimestamp">The <see cref="Stopwatch"/> timestamp at which the event was handed to the runtime (0 for an init error).</param>
+public sealed record RuntimeOutcome(string RequestId, bool IsError, string? ErrorTypeHeader, byte[] Body, long PostedAtTimestamp, long DispatchedAtTimestamp = 0);
 
 /// <summary>
 /// The Lambda Runtime API (2018-06-01) on 127.0.0.1, as the execution environment serves it to a custom runtime: events
@@ -116,6 +118,7 @@ public sealed class LambdaRuntimeApiTwin : IAsyncDisposable
             }
 
             context.Response.ContentType = "application/json";
+            next.DispatchedAt = Stopwatch.GetTimestamp();
             await context.Response.Body.WriteAsync(next.Payload);
             return;
         }
@@ -142,14 +145,14 @@ public sealed class LambdaRuntimeApiTwin : IAsyncDisposable
 
             if (parts[2] == "response" && body.Length > MaxResponseBytes)
             {
-                pending.Outcome.TrySetResult(new RuntimeOutcome(pending.Id, true, "Function.ResponseSizeTooLarge", body, posted));
+                pending.Outcome.TrySetResult(new RuntimeOutcome(pending.Id, true, "Function.ResponseSizeTooLarge", body, posted, pending.DispatchedAt));
                 context.Response.StatusCode = 413;
                 return;
             }
 
             var isError = parts[2] == "error";
             pending.Outcome.TrySetResult(new RuntimeOutcome(
-                pending.Id, isError, isError ? context.Request.Headers["Lambda-Runtime-Function-Error-Type"].FirstOrDefault() : null, body, posted));
+                pending.Id, isError, isError ? context.Request.Headers["Lambda-Runtime-Function-Error-Type"].FirstOrDefault() : null, body, posted, pending.DispatchedAt));
             context.Response.StatusCode = 202;
             return;
         }
@@ -167,5 +170,8 @@ public sealed class LambdaRuntimeApiTwin : IAsyncDisposable
     private sealed record Pending(string Id, byte[] Payload, DateTimeOffset Deadline, string? TraceId, string FunctionArn)
     {
         public TaskCompletionSource<RuntimeOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Set when the next-invocation call hands this event out.</summary>
+        public long DispatchedAt { get; set; }
     }
 }

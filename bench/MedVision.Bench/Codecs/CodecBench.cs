@@ -132,7 +132,7 @@ internal static class CodecBench
             md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Op} | {r.Image} | {r.Ours:0.0} | {mp / (r.Ours / 1000):0} | {r.PeerName} | {peerMs} | {ratio} | {r.Target} | {met} | {r.Note} |");
         }
 
-        File.WriteAllText(outFile, MedVision.Bench.Stages.StageCostBench.KeepSection(outFile, MedVision.Bench.Models.ModelsBench.KeepSection(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString()))));
+        File.WriteAllText(outFile, MedVision.Bench.Lambda.LambdaBench.KeepSection(outFile, MedVision.Bench.Stages.StageCostBench.KeepSection(outFile, MedVision.Bench.Models.ModelsBench.KeepSection(outFile, MedVision.Bench.Dicom.DicomReport.KeepSection(outFile, md.ToString())))));
         Console.WriteLine(md.ToString());
         Directory.Delete(work, recursive: true);
         return 0;
