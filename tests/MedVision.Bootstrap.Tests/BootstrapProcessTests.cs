@@ -109,8 +109,8 @@ public sealed class BootstrapProcessTests : IDisposable
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var model = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/";
+        var imageId = await UploadAsync();
         await using var api = await LambdaRuntimeApiTwin.StartAsync();
-        var imageId = await UploadAsync(api);
         using var bootstrap = Start(api, "classify", new Dictionary<string, string?> { ["MEDVISION_MODEL_ENDPOINT"] = model });
 
         var outcome = await api.InvokeAsync(
@@ -191,9 +191,13 @@ public sealed class BootstrapProcessTests : IDisposable
         }
     }
 
-    /// <summary>Uploads events/api/upload.json through the upload handler in its own bootstrap process; returns the image id.</summary>
-    private async Task<string> UploadAsync(LambdaRuntimeApiTwin api)
+    /// <summary>
+    /// Uploads events/api/upload.json through the upload handler in its own bootstrap process, with a Runtime API of its
+    /// own (a next-invocation poll of an exiting process must not take another process's event); returns the image id.
+    /// </summary>
+    private async Task<string> UploadAsync()
     {
+        await using var api = await LambdaRuntimeApiTwin.StartAsync();
         using var uploader = Start(api, "upload", new Dictionary<string, string?> { ["MEDVISION_MODEL_ENDPOINT"] = "http://127.0.0.1:9/" });
         var outcome = await api.InvokeAsync(Event("api/upload.json"), TimeSpan.FromSeconds(30)).WaitAsync(Wait);
         Assert.False(outcome.IsError, Encoding.UTF8.GetString(outcome.Body));
