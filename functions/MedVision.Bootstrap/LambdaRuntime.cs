@@ -76,7 +76,6 @@ public sealed class LambdaRuntime(RuntimeApiClient api, IJsonHandler handler, IL
         }
         catch (JsonException ex)
         {
-            input = null;
             using (Scope(invocation, null))
             {
                 var error = new Core.ValidationException("event.invalid", $"The event is not JSON: {ex.Message}");
